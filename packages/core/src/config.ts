@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+import { DEFAULT_MODEL_NAME } from './constants.js';
+import { ConfigError } from './errors.js';
+
+/**
+ * Parses a duration such as `500ms`, `10s`, `5m`, `2h` or a bare number of
+ * seconds into milliseconds. Returns undefined when the text is not a duration.
+ */
+export function parseDurationMs(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = match[2] ?? 's';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    unit as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
+  return value * factor;
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegative = z.coerce.number().min(0);
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDurationMs(text);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 10s, 5m or 1h, got "${text}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const url = z.url();
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/**
+ * The one configuration schema. Every variable the code reads is here, with its
+ * default; `.env.example` documents the same list.
+ */
+export const configSchema = z.object({
+  DATA_DIR: z.string().min(1).default('data'),
+  MODEL_DIR: z.string().min(1).default('models'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  REGISTRY_PORT: port.default(5000),
+  REGISTRY_HOST: z.string().min(1).default('0.0.0.0'),
+  REGISTRY_URL: url.default('http://localhost:5000'),
+  REGISTRY_DB: z.string().min(1).default('mlruns/registry.db'),
+  REGISTRY_ARTIFACT_ROOT: z.string().min(1).default('mlruns'),
+  REGISTRY_TOKEN: optionalText,
+  /** Largest JSON request body the registry accepts, in bytes. */
+  REGISTRY_BODY_LIMIT: positiveInt.default(1_048_576),
+  /** Largest artifact upload the registry accepts, in bytes. */
+  REGISTRY_UPLOAD_LIMIT: positiveInt.default(104_857_600),
+
+  API_PORT: port.default(8081),
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  API_URL: url.default('http://localhost:8081'),
+  /** Largest request body the API accepts, in bytes. */
+  API_BODY_LIMIT: positiveInt.default(1_048_576),
+  /** Largest number of listings in one POST /predict/batch. */
+  API_BATCH_LIMIT: positiveInt.default(1000),
+  MODEL_NAME: z.string().min(1).default(DEFAULT_MODEL_NAME),
+  MODEL_REFRESH_SECONDS: z.coerce.number().positive().default(30),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_PORT: port.default(8233),
+
+  /** Trees in a trained forest. */
+  TRAIN_TREES: positiveInt.default(100),
+  /** Seed of training (split, bootstrap, feature sampling). */
+  TRAIN_SEED: z.coerce.number().int().min(0).default(42),
+  /** Largest share of unparseable rows in a raw file before loading fails. */
+  MAX_BAD_ROW_FRACTION: z.coerce.number().min(0).max(1).default(0.05),
+  /** A new model is promoted when its macro-F1 >= production's macro-F1 minus this. */
+  PROMOTION_TOLERANCE: nonNegative.default(0.005),
+
+  MONITOR_INTERVAL: duration.default(300_000),
+  DRIFT_MIN_ALERTS: positiveInt.default(2),
+  DRIFT_PSI_THRESHOLD: z.coerce.number().positive().default(0.25),
+  DRIFT_CARDINALITY_THRESHOLD: z.coerce.number().positive().default(1.3),
+  DRIFT_PREDICTION_THRESHOLD: z.coerce.number().positive().default(0.15),
+  DRIFT_MIN_SAMPLES: positiveInt.default(200),
+  /** Production window: a row count (`5000`) or a duration (`24h`); unset = since the production model went live. */
+  DRIFT_WINDOW: optionalText,
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/**
+ * Reads the configuration from `env` (default: process.env after loading
+ * `.env` from the working folder). Throws ConfigError naming every bad variable.
+ */
+export function loadConfig(env?: NodeJS.ProcessEnv): Config {
+  let source = env;
+  if (!source) {
+    const dotenvPath = resolve(process.cwd(), '.env');
+    if (existsSync(dotenvPath)) loadDotenv({ path: dotenvPath, quiet: true });
+    source = process.env;
+  }
+  // Empty strings mean "unset" for defaulted variables, as in a compose env_file with `VAR=`.
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      return `  ${name}=${JSON.stringify(cleaned[name] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Names of every variable the configuration reads. */
+export const CONFIG_VARIABLES = Object.keys(configSchema.shape) as (keyof Config)[];

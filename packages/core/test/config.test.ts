@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDurationMs } from '../src/index.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.REGISTRY_PORT).toBe(5000);
+    expect(config.API_PORT).toBe(8081);
+    expect(config.MONITOR_INTERVAL).toBe(300_000);
+    expect(config.DRIFT_PSI_THRESHOLD).toBe(0.25);
+    expect(config.REGISTRY_TOKEN).toBeUndefined();
+  });
+
+  it('names the variable and the value when a value is invalid', () => {
+    expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(/API_PORT="eighty"/);
+    expect(() => loadConfig({ MONITOR_INTERVAL: 'soon' })).toThrow(/MONITOR_INTERVAL="soon".*duration/);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ REGISTRY_TOKEN: '', API_PORT: '' }).API_PORT).toBe(8081);
+  });
+});
+
+describe('parseDurationMs', () => {
+  it.each([
+    ['10s', 10_000],
+    ['5m', 300_000],
+    ['250ms', 250],
+    ['2h', 7_200_000],
+    ['30', 30_000],
+  ])('parses %s', (text, ms) => expect(parseDurationMs(text)).toBe(ms));
+
+  it('rejects text that is not a duration', () => expect(parseDurationMs('five minutes')).toBeUndefined());
+});
