@@ -2,3 +2,5 @@ export * from './constants.js';
 export * from './errors.js';
 export * from './logging.js';
 export * from './config.js';
+export * from './listing.js';
+export * from './production-log-schema.js';
