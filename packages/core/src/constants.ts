@@ -35,3 +35,6 @@ export type PriceCategory = (typeof PRICE_CATEGORIES)[number];
 /** File names inside a run's artifacts and inside `models/`. */
 export const MODEL_BUNDLE_FILE = 'model.bundle.json';
 export const REFERENCE_SNAPSHOT_FILE = 'reference.json';
+
+/** Temporal search attribute (Int) holding the drift alert count of a monitoring run; registered at dev-server start. */
+export const DRIFT_ALERT_COUNT_ATTRIBUTE = 'DriftAlertCount';

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { dirname } from 'node:path';
+import { DRIFT_ALERT_COUNT_ATTRIBUTE, ensureTemporalCli, type Logger } from '@mlops/core';
+
+export interface TemporalDevServerOptions {
+  /** gRPC address to listen on, host:port (TEMPORAL_ADDRESS). */
+  address: string;
+  /** Web UI port (TEMPORAL_UI_PORT). */
+  uiPort: number;
+  /** Namespace to create besides `default`. */
+  namespace: string;
+  /** SQLite file that keeps the server's state across restarts (folder created). */
+  dbFile: string;
+  logger?: Logger;
+  /** Milliseconds to wait for the server to accept connections. Default 60 s. */
+  readyTimeoutMs?: number;
+  /** Where the server's own output goes; default: the parent's stderr. */
+  output?: 'inherit' | 'pipe' | 'ignore';
+}
+
+export interface TemporalDevServer {
+  process: ChildProcess;
+  address: string;
+  uiUrl: string;
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const index = address.lastIndexOf(':');
+  const port = Number(address.slice(index + 1));
+  if (index <= 0 || !Number.isInteger(port)) {
+    throw new Error(`TEMPORAL_ADDRESS must look like host:port, got "${address}"`);
+  }
+  return { host: address.slice(0, index), port };
+}
+
+/** Resolves true when something accepts TCP connections at host:port. */
+export function isPortOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Starts `temporal server start-dev` with its state in `dbFile` and the web UI
+ * on `uiPort`, and resolves once the gRPC port accepts connections.
+ * Builds the CLI first when it is missing (see ensureTemporalCli).
+ */
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const { host, port } = splitAddress(options.address);
+  if (await isPortOpen(host, port)) {
+    throw new Error(
+      `Port ${port} on ${host} is already in use: another Temporal server (or another program) is running there. ` +
+        `Stop it, or set TEMPORAL_ADDRESS to a free port.`,
+    );
+  }
+  const binary = await ensureTemporalCli({ onOutput: (line) => options.logger?.info(line) });
+  mkdirSync(dirname(options.dbFile), { recursive: true });
+  const ip = host === 'localhost' ? '127.0.0.1' : host;
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    options.dbFile,
+    '--log-level',
+    'warn',
+    '--search-attribute',
+    `${DRIFT_ALERT_COUNT_ATTRIBUTE}=Int`,
+  ];
+  if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  const output = options.output ?? 'inherit';
+  const child = spawn(binary, args, { stdio: ['ignore', output, output] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let exitCode: number | null = null;
+  child.once('exit', (code) => (exitCode = code));
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (!(await isPortOpen(ip, port, 500))) {
+    if (exitCode !== null)
+      throw new Error(`The Temporal dev server exited with code ${exitCode} before it was ready`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`The Temporal dev server did not accept connections on ${ip}:${port} in time`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  options.logger?.info(
+    { address: `${ip}:${port}`, ui: `http://${ip}:${options.uiPort}` },
+    'Temporal dev server ready',
+  );
+  return {
+    process: child,
+    address: `${ip}:${port}`,
+    uiUrl: `http://${host}:${options.uiPort}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
