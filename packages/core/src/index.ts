@@ -4,3 +4,4 @@ export * from './logging.js';
 export * from './config.js';
 export * from './listing.js';
 export * from './production-log-schema.js';
+export * from './temporal-binary.js';
