@@ -7,3 +7,5 @@ export * from './production-log-schema.js';
 export * from './temporal-binary.js';
 export type * from './workflow-types.js';
 export * from './metrics.js';
+export * from './random.js';
+export * from './vocabulary.js';
