@@ -9,3 +9,4 @@ export type * from './workflow-types.js';
 export * from './metrics.js';
 export * from './random.js';
 export * from './vocabulary.js';
+export * from './split.js';
