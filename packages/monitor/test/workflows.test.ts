@@ -1,0 +1,151 @@
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MONITORING_TASK_QUEUE,
+  TRAINING_TASK_QUEUE,
+  TRAINING_WORKFLOW_ID,
+  type DriftCheckSummary,
+  type MonitoringResult,
+  type TrainingInput,
+} from '@mlops/core';
+import { startTestTemporal } from '../../../test/support/temporal-env.js';
+import type { MonitoringActivities } from '../src/activities.js';
+import type { TrainingActivities } from '../../train/src/activities.js';
+
+const monitorWorkflows = fileURLToPath(new URL('../src/workflows.ts', import.meta.url));
+const trainWorkflows = fileURLToPath(new URL('../../train/src/workflows.ts', import.meta.url));
+
+function drifted(alerts: number): DriftCheckSummary {
+  return {
+    runId: `check-${alerts}`,
+    windowSize: 1000,
+    status: alerts > 0 ? 'drift' : 'ok',
+    alerts: Array.from({ length: alerts }, (_, i) => ({ name: `psi_${i}`, value: 0.5, threshold: 0.25 })),
+    metrics: {},
+    modelVersion: '1',
+  };
+}
+
+describe('monitoringPipeline', () => {
+  let env: TestWorkflowEnvironment;
+  let monitorBundle: WorkflowBundleWithSourceMap;
+  let trainBundle: WorkflowBundleWithSourceMap;
+
+  beforeAll(async () => {
+    env = await startTestTemporal();
+    [monitorBundle, trainBundle] = await Promise.all([
+      bundleWorkflowCode({ workflowsPath: monitorWorkflows }),
+      bundleWorkflowCode({ workflowsPath: trainWorkflows }),
+    ]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  /** Runs `body` with a monitoring worker and a training worker whose activities are stubs. */
+  async function withWorkers<T>(
+    check: DriftCheckSummary,
+    trainingStarted: TrainingInput[],
+    releaseTraining: Promise<void>,
+    outcomes: string[],
+    body: () => Promise<T>,
+  ): Promise<T> {
+    const monitoringActivities: MonitoringActivities = {
+      checkDrift: async () => check,
+      recordOutcome: async (_runId, outcome) => void outcomes.push(outcome.training),
+    };
+    const trainingActivities: TrainingActivities = {
+      preprocess: async (input) => {
+        trainingStarted.push(input);
+        await releaseTraining;
+        return {
+          processedDir: '/tmp/p',
+          referencePath: '/tmp/r',
+          nTrain: 8,
+          nTest: 2,
+          nBadRows: 0,
+          dataFingerprint: 'f',
+        };
+      },
+      train: async () => ({
+        bundlePath: '/tmp/b',
+        metrics: { macro_f1: 0.8 },
+        baselineMetrics: {},
+        fitSeconds: 1,
+        resumedTrees: 0,
+      }),
+      register: async () => ({ experimentId: '1', runId: 'r1', modelName: 'M', version: '1' }),
+      promote: async () => ({
+        promoted: true,
+        candidateMacroF1: 0.8,
+        productionMacroF1: null,
+        productionVersion: null,
+        tolerance: 0.005,
+        reason: 'no production model yet',
+      }),
+    };
+    const monitorWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: MONITORING_TASK_QUEUE,
+      workflowBundle: monitorBundle,
+      activities: monitoringActivities,
+    });
+    const trainWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TRAINING_TASK_QUEUE,
+      workflowBundle: trainBundle,
+      activities: trainingActivities,
+    });
+    return monitorWorker.runUntil(trainWorker.runUntil(body));
+  }
+
+  it('does not start training when fewer than minAlerts checks fire', async () => {
+    const started: TrainingInput[] = [];
+    const outcomes: string[] = [];
+    const result = await withWorkers(drifted(1), started, Promise.resolve(), outcomes, () =>
+      env.client.workflow.execute('monitoringPipeline', {
+        taskQueue: MONITORING_TASK_QUEUE,
+        workflowId: 'monitor-no-drift',
+        args: [{ minAlerts: 2 }],
+      }),
+    );
+    expect((result as MonitoringResult).training).toBe('not-needed');
+    expect(started).toHaveLength(0);
+    expect(outcomes).toEqual(['not-needed']);
+  });
+
+  it('starts exactly one training run when two drifted checks overlap', async () => {
+    const started: TrainingInput[] = [];
+    const outcomes: string[] = [];
+    let release!: () => void;
+    const releaseTraining = new Promise<void>((resolve) => (release = resolve));
+    const results = await withWorkers(drifted(3), started, releaseTraining, outcomes, async () => {
+      const runs = await Promise.all(
+        ['monitor-a', 'monitor-b'].map((workflowId) =>
+          env.client.workflow.execute('monitoringPipeline', {
+            taskQueue: MONITORING_TASK_QUEUE,
+            workflowId,
+            args: [{ minAlerts: 2 }],
+          }),
+        ),
+      );
+      release();
+      const training = await env.client.workflow.getHandle(TRAINING_WORKFLOW_ID).result();
+      return { runs: runs as MonitoringResult[], training };
+    });
+    const outcomesSorted = results.runs.map((r) => r.training).sort();
+    expect(outcomesSorted).toEqual(['already-running', 'started']);
+    expect(started).toHaveLength(1);
+    expect(started[0]!.trigger.reason).toBe('drift');
+    expect(started[0]!.trigger.alerts).toHaveLength(3);
+    expect(started[0]!.trigger.monitoringRunId).toBe('check-3');
+    expect(results.training).toMatchObject({ version: '1', decision: { promoted: true } });
+
+    const description = await env.client.workflow.getHandle(TRAINING_WORKFLOW_ID).describe();
+    expect(description.memo?.trigger).toMatchObject({ reason: 'drift' });
+    const monitorDescription = await env.client.workflow.getHandle('monitor-a').describe();
+    expect(monitorDescription.searchAttributes.DriftAlertCount).toEqual([3]);
+  });
+});
