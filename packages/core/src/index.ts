@@ -10,3 +10,4 @@ export * from './metrics.js';
 export * from './random.js';
 export * from './vocabulary.js';
 export * from './split.js';
+export * from './logistic.js';
