@@ -11,3 +11,4 @@ export * from './random.js';
 export * from './vocabulary.js';
 export * from './split.js';
 export * from './logistic.js';
+export * from './raw-format.js';
