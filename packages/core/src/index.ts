@@ -12,3 +12,5 @@ export * from './vocabulary.js';
 export * from './split.js';
 export * from './logistic.js';
 export * from './raw-format.js';
+export * from './raw-listings.js';
+export * from './pipeline.js';
