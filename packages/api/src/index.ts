@@ -1,0 +1,13 @@
+export { buildApp, type ApiApp, type BuildAppOptions } from './app.js';
+export { closeOnSignals, startApi, type StartApiOptions, type RunningApi } from './server.js';
+export { ModelSource, NO_MODEL_MESSAGE } from './model-source.js';
+export type {
+  LoadedModel,
+  ModelOrigin,
+  RegistryModelLookup,
+  RegistryStatus,
+  RefreshOutcome,
+} from './model-source.js';
+export { ProductionLog, type ProductionLogOptions, type ProductionLogStats } from './production-log.js';
+export { ApiMetrics } from './metrics.js';
+export { verifyPredictor, type Predictor, type Prediction, type BundleReader } from './predictor.js';

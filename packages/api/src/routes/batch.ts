@@ -1,0 +1,88 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorBody } from '../error-handler.js';
+import { batchRequestSchema, batchResponseSchema, errorResponseSchema } from '../api-schemas.js';
+import type { ServedPrediction } from '../production-log.js';
+import { LOG_SEQUENCE_HEADER, type ServingContext } from '../serving-context.js';
+import { noModel, wantsDurableLog } from './predict.js';
+
+/**
+ * POST /predict/batch: an array of listings in, one prediction per listing out, in the same order, all
+ * from one model snapshot. Every item becomes one production log row.
+ */
+export const batchRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, context) => {
+  const { modelSource, productionLog, metrics, batchLimit } = context;
+
+  app.post(
+    '/predict/batch',
+    {
+      schema: {
+        summary: 'Predict the price categories of several listings',
+        description: `At most ${batchLimit} listings per request (API_BATCH_LIMIT); answers in request order.`,
+        tags: ['prediction'],
+        body: batchRequestSchema(batchLimit),
+        response: {
+          200: batchResponseSchema,
+          400: errorResponseSchema,
+          413: errorResponseSchema,
+          415: errorResponseSchema,
+          503: errorResponseSchema,
+        },
+      },
+      // Refuse an over-long batch before validating every item of it.
+      preValidation: async (request, reply) => {
+        const body: unknown = request.body;
+        if (Array.isArray(body) && body.length > batchLimit) {
+          metrics.countRejected('/predict/batch', 'batch_too_large');
+          return reply
+            .code(413)
+            .send(
+              errorBody(
+                413,
+                `a batch holds at most ${batchLimit} listings (API_BATCH_LIMIT), got ${body.length}`,
+              ),
+            );
+        }
+      },
+    },
+    async (request, reply) => {
+      const model = modelSource.current;
+      if (model === null) return noModel(request, reply, context);
+      const ts = Date.now();
+      const predictions = request.body.map((listing) => {
+        const prediction = model.predictor.predict(listing);
+        metrics.countPrediction(prediction.price_category);
+        return { listing, prediction };
+      });
+      if (productionLog !== null) {
+        let seq = 0;
+        let last: Promise<number> | null = null;
+        const durable = wantsDurableLog(request);
+        for (const { listing, prediction } of predictions) {
+          const served: ServedPrediction = {
+            ts,
+            modelName: model.name,
+            modelVersion: model.version,
+            modelAlias: model.alias,
+            listing,
+            prediction: prediction.price_category,
+            probabilities: prediction.probabilities,
+          };
+          if (durable) last = productionLog.appendDurable(served);
+          else seq = productionLog.append(served);
+        }
+        // Rows commit in order, so the last row's commit covers the whole batch.
+        if (last) seq = await last;
+        reply.header(LOG_SEQUENCE_HEADER, seq);
+      }
+      return {
+        model_name: model.name,
+        model_version: model.version,
+        model_alias: model.alias,
+        predictions: predictions.map(({ prediction }) => ({
+          price_category: prediction.price_category,
+          probabilities: prediction.probabilities,
+        })),
+      };
+    },
+  );
+};

@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PRODUCTION_LOG_TABLE, type Listing } from '@mlops/core';
+import { ProductionLog, type ServedPrediction } from '../src/production-log.js';
+
+const listing: Listing = {
+  GrossSquareMeters: 100,
+  NetSquareMeters: 80,
+  BuildingAge: 10,
+  NumberOfRooms: 3,
+  district: 'district1',
+  HeatingType: 'central',
+  StructureType: 'concrete',
+  FloorLocation: 'middle',
+  address: '123 Main St',
+  AdCreationDate: '2024-01-01',
+  Subscription: 'premium',
+};
+
+function served(i: number): ServedPrediction {
+  return {
+    ts: 1_700_000_000_000 + i,
+    modelName: 'HousingPriceClassifier',
+    modelVersion: '3',
+    modelAlias: 'production',
+    listing: { ...listing, address: `street ${i}`, GrossSquareMeters: 50 + i },
+    prediction: i % 2 === 0 ? 'low' : 'high',
+    probabilities: { low: 0.5, medium: 0.25, high: 0.25 },
+  };
+}
+
+function readRows(path: string): Record<string, unknown>[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare(`SELECT * FROM ${PRODUCTION_LOG_TABLE} ORDER BY id`).all() as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('ProductionLog', () => {
+  let dir: string;
+  let path: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'production-log-'));
+    path = join(dir, 'production', 'predictions.db');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('queues appends without writing and commits them within the flush interval', async () => {
+    const log = new ProductionLog({ path, flushIntervalMs: 30 });
+    expect(log.append(served(1))).toBe(1);
+    expect(log.append(served(2))).toBe(2);
+    expect(log.stats()).toMatchObject({ appended: 2, committed: 0, durableSeq: 0, queued: 2 });
+    expect(readRows(path)).toHaveLength(0);
+    await sleep(120);
+    expect(log.stats()).toMatchObject({ appended: 2, committed: 2, durableSeq: 2, queued: 0, batches: 1 });
+    expect(readRows(path)).toHaveLength(2);
+    log.close();
+  });
+
+  it('writes every column in the shape the monitor reads', () => {
+    const log = new ProductionLog({ path });
+    log.append(served(7));
+    log.close();
+    const [row] = readRows(path);
+    expect(row).toEqual({
+      id: 1,
+      ts: 1_700_000_000_007,
+      model_name: 'HousingPriceClassifier',
+      model_version: '3',
+      model_alias: 'production',
+      GrossSquareMeters: 57,
+      NetSquareMeters: 80,
+      BuildingAge: 10,
+      NumberOfRooms: 3,
+      district: 'district1',
+      HeatingType: 'central',
+      StructureType: 'concrete',
+      FloorLocation: 'middle',
+      address: 'street 7',
+      AdCreationDate: '2024-01-01',
+      Subscription: 'premium',
+      prediction: 'high',
+      p_low: 0.5,
+      p_medium: 0.25,
+      p_high: 0.25,
+    });
+  });
+
+  it('uses WAL so the monitor can read while the API writes', () => {
+    const log = new ProductionLog({ path });
+    log.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('resolves a durable append only after its row is committed, sharing one commit per event-loop turn', async () => {
+    const log = new ProductionLog({ path, flushIntervalMs: 10_000 });
+    const pending = [
+      log.appendDurable(served(1)),
+      log.appendDurable(served(2)),
+      log.appendDurable(served(3)),
+    ];
+    expect(readRows(path)).toHaveLength(0);
+    const seqs = await Promise.all(pending);
+    expect(seqs).toEqual([1, 2, 3]);
+    expect(readRows(path)).toHaveLength(3);
+    expect(log.stats()).toMatchObject({ batches: 1, durableSeq: 3 });
+    log.close();
+  });
+
+  it('commits everything still queued on close, and the rows are there after reopening', () => {
+    const log = new ProductionLog({ path, flushIntervalMs: 10_000 });
+    for (let i = 0; i < 250; i += 1) log.append(served(i));
+    log.close();
+    const reopened = new ProductionLog({ path });
+    reopened.append(served(999));
+    reopened.close();
+    const rows = readRows(path);
+    expect(rows).toHaveLength(251);
+    expect(rows.map((r) => r.address)).toEqual([
+      ...Array.from({ length: 250 }, (_, i) => `street ${i}`),
+      'street 999',
+    ]);
+  });
+
+  it('splits a long queue into batches of at most maxBatchRows rows', () => {
+    const log = new ProductionLog({ path, flushIntervalMs: 10_000, maxBatchRows: 100 });
+    for (let i = 0; i < 250; i += 1) log.append(served(i));
+    expect(log.flush()).toBe(250);
+    expect(log.stats()).toMatchObject({ committed: 250, batches: 3 });
+    log.close();
+  });
+
+  it('keeps rows queued while the database is locked and commits them once it is free', async () => {
+    const log = new ProductionLog({ path, flushIntervalMs: 10 });
+    const blocker = new Database(path);
+    blocker.exec('BEGIN EXCLUSIVE');
+    log.append(served(1));
+    log.append(served(2));
+    expect(log.flush()).toBe(0);
+    expect(log.stats()).toMatchObject({ queued: 2, committed: 0, failedFlushes: 1 });
+    expect(log.stats().lastError).toMatch(/locked/);
+    blocker.exec('COMMIT');
+    blocker.close();
+    await sleep(600);
+    expect(log.stats()).toMatchObject({ queued: 0, committed: 2, durableSeq: 2 });
+    log.close();
+    expect(readRows(path)).toHaveLength(2);
+  });
+
+  it('drops the oldest rows, counts them and rejects their durable waiters when the queue overflows', async () => {
+    const log = new ProductionLog({ path, flushIntervalMs: 10, maxQueueRows: 3 });
+    const blocker = new Database(path);
+    blocker.exec('BEGIN EXCLUSIVE');
+    const first = log.appendDurable(served(1));
+    const firstResult = first.then(
+      () => 'committed',
+      (error: Error) => error.message,
+    );
+    for (let i = 2; i <= 5; i += 1) log.append(served(i));
+    expect(await firstResult).toMatch(/dropped/);
+    expect(log.stats()).toMatchObject({ queued: 3, dropped: 2, durableSeq: 2 });
+    blocker.exec('COMMIT');
+    blocker.close();
+    log.close();
+    expect(readRows(path).map((r) => r.address)).toEqual(['street 3', 'street 4', 'street 5']);
+  });
+});
