@@ -1,0 +1,52 @@
+/**
+ * The registry service: experiment tracking and model registry speaking a
+ * subset of MLflow's REST API, with a web UI.
+ */
+import type { Config, Logger } from '@mlops/core';
+import type { FastifyBaseLogger } from 'fastify';
+import { buildApp } from './app.js';
+
+export {
+  buildApp,
+  API_PREFIXES,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_UPLOAD_LIMIT,
+  type RegistryAppOptions,
+} from './app.js';
+export { RegistryError, ERROR_STATUS, type RegistryErrorCode } from './errors.js';
+
+export interface RunningRegistry {
+  /** Base URL, e.g. `http://127.0.0.1:5000`. */
+  url: string;
+  /** Stops listening and closes the database. */
+  close(): Promise<void>;
+}
+
+type RegistryConfig = Pick<
+  Config,
+  | 'REGISTRY_DB'
+  | 'REGISTRY_ARTIFACT_ROOT'
+  | 'REGISTRY_TOKEN'
+  | 'REGISTRY_PORT'
+  | 'REGISTRY_HOST'
+  | 'REGISTRY_BODY_LIMIT'
+  | 'REGISTRY_UPLOAD_LIMIT'
+>;
+
+/**
+ * Builds the app from configuration and listens on REGISTRY_HOST:REGISTRY_PORT
+ * (port 0 picks a free one). Used by main.ts and the CLI.
+ */
+export async function startRegistry(config: RegistryConfig, logger?: Logger): Promise<RunningRegistry> {
+  const app = buildApp({
+    dbPath: config.REGISTRY_DB,
+    artifactRoot: config.REGISTRY_ARTIFACT_ROOT,
+    token: config.REGISTRY_TOKEN,
+    logger: logger as FastifyBaseLogger | undefined,
+    bodyLimit: config.REGISTRY_BODY_LIMIT,
+    uploadLimit: config.REGISTRY_UPLOAD_LIMIT,
+  });
+  const address = await app.listen({ port: config.REGISTRY_PORT, host: config.REGISTRY_HOST });
+  const url = address.replace('0.0.0.0', '127.0.0.1');
+  return { url, close: () => app.close() };
+}
