@@ -14,3 +14,6 @@ export * from './logistic.js';
 export * from './raw-format.js';
 export * from './raw-listings.js';
 export * from './pipeline.js';
+export * from './reference.js';
+export * from './drift.js';
+export * from './synthetic.js';
