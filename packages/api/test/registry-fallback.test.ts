@@ -32,7 +32,10 @@ describe('model loading from a real registry', () => {
 
   const served = async () => {
     const response = await app.inject({ method: 'POST', url: '/predict', payload: example });
-    return { status: response.statusCode, ...(response.json() as Record<string, unknown>) };
+    return {
+      status: response.statusCode,
+      ...(response.json() as { model_alias?: string; model_version?: string }),
+    };
   };
   const health = async () => (await app.inject({ method: 'GET', url: '/health' })).json();
 
