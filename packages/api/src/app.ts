@@ -64,9 +64,9 @@ export interface BuildAppOptions {
   /** Metrics; default: a fresh registry with process metrics. */
   metrics?: ApiMetrics;
   /**
-   * Log every request at info (Fastify's "incoming request" / "request completed" lines). Default false:
-   * two JSON lines per request cost a measurable share of throughput (see the API readme); errors and
-   * 5xx answers are logged regardless.
+   * Log every request at info (Fastify's "incoming request" / "request completed" lines). Default:
+   * API_REQUEST_LOG (false), because two JSON lines per request cost a measurable share of throughput
+   * (see the API readme); errors and 5xx answers are logged regardless.
    */
   requestLogging?: boolean;
 }
@@ -106,7 +106,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: !(options.requestLogging ?? false) }),
+    logController: new LogController({ disableRequestLogging: !(options.requestLogging ?? config.API_REQUEST_LOG) }),
     bodyLimit: config.API_BODY_LIMIT,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

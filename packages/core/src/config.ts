@@ -64,6 +64,11 @@ export const configSchema = z.object({
   API_BODY_LIMIT: positiveInt.default(1_048_576),
   /** Largest number of listings in one POST /predict/batch. */
   API_BATCH_LIMIT: positiveInt.default(1000),
+  /** Log every API request at info (two JSON lines each); off by default because it costs throughput. */
+  API_REQUEST_LOG: z
+    .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   MODEL_NAME: z.string().min(1).default(DEFAULT_MODEL_NAME),
   MODEL_REFRESH_SECONDS: z.coerce.number().positive().default(30),
 
