@@ -181,13 +181,6 @@ function countNewlines(text: string): number {
   return count;
 }
 
-/** First line of a record whose `raw` text ends on line `endLine`. */
-function startLine(raw: string | undefined, endLine: number): number {
-  if (raw === undefined) return endLine;
-  const body = raw.replace(/^[\r\n]+/, '').replace(/\r?\n$/, '');
-  return endLine - countNewlines(body);
-}
-
 function clip(text: string, max = 200): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
@@ -199,32 +192,38 @@ interface CsvRecord {
   record: string[];
 }
 
-type CsvParseError = { code?: string; lines?: number; message?: string } | undefined;
+type CsvParseError = { code?: string; message?: string } | undefined;
+type CsvParseOutput = { raw: string; record: string[] };
+
+/** Number of line breaks at the start of `raw` (blank lines csv-parse skipped before the record). */
+function leadingBreaks(raw: string): number {
+  const blank = raw.length - raw.replace(/^[\r\n]+/, '').length;
+  return countNewlines(raw.slice(0, blank));
+}
 
 /**
  * Splits CSV text into records with their first line numbers. Malformed records
- * (bad quoting) become bad rows. The fast path asks csv-parse only for each
- * record's raw text and counts lines itself; csv-parse's per-record `info`
- * snapshot triples the parse time, so it is only requested, in a second pass,
- * for a file with malformed records (whose raw text is missing from the result).
+ * (a quote never closed) become bad rows.
+ *
+ * Line numbers are counted from each record's raw text, in file order:
+ * csv-parse's own `info.lines` miscounts CRLF text inside quotes, and its
+ * per-record info snapshot triples the parse time. The fast path counts over
+ * the returned records; when a record was skipped (its raw text is not among
+ * them), the text is parsed again with record and skip callbacks, which arrive
+ * in file order.
  */
 function readCsvRecords(body: string, file: string, badRows: BadRow[]): CsvRecord[] {
-  const skipped: { error: CsvParseError; raw: string | undefined }[] = [];
-  const parseWith = (info: boolean): { raw: string; record: string[]; info?: { lines: number } }[] => {
+  const options = {
+    raw: true,
+    // A stray quote inside an unquoted field stays literal instead of derailing every following row.
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+  } as const;
+  const parseText = (extra: object): CsvParseOutput[] => {
     try {
-      return parse(body, {
-        info,
-        raw: true,
-        // A stray quote inside an unquoted field stays literal instead of derailing every following row.
-        relax_quotes: true,
-        relax_column_count: true,
-        skip_empty_lines: true,
-        skip_records_with_error: true,
-        on_skip: (error: CsvParseError, raw: string | undefined) => {
-          skipped.push({ error, raw });
-          return undefined;
-        },
-      }) as unknown as { raw: string; record: string[]; info?: { lines: number } }[];
+      return parse(body, { ...options, ...extra }) as unknown as CsvParseOutput[];
     } catch (error) {
       throw new InvalidDataError(`${file} is not a readable CSV file: ${(error as Error).message}`, {
         cause: error,
@@ -232,45 +231,56 @@ function readCsvRecords(body: string, file: string, badRows: BadRow[]): CsvRecor
     }
   };
 
-  const fast = parseWith(false);
-  if (skipped.length === 0) {
-    let line = 1;
+  let skipped = false;
+  const fast = parseText({ on_skip: () => void (skipped = true) });
+  let line = 1;
+  if (!skipped) {
     return fast.map(({ raw, record }) => {
-      const leadingBlank = raw.length - raw.replace(/^[\r\n]+/, '').length;
-      const first = line + countNewlines(raw.slice(0, leadingBlank));
+      const first = line + leadingBreaks(raw);
       line += countNewlines(raw);
       return { line: first, raw, record };
     });
   }
 
-  skipped.length = 0;
-  const slow = parseWith(true);
-  for (const { error, raw } of skipped) {
-    const first = startLine(raw, error?.lines ?? 0);
-    if (error?.code === 'CSV_QUOTE_NOT_CLOSED') {
-      // The unclosed quote swallowed every following line: each is a lost row.
-      const lines = (raw ?? '').replace(/^[\r\n]+/, '').split(/\r?\n/);
-      lines.forEach((text, offset) => {
-        if (text.trim() === '') return;
+  const records: CsvRecord[] = [];
+  parseText({
+    on_record: (output: CsvParseOutput) => {
+      records.push({ line: line + leadingBreaks(output.raw), raw: output.raw, record: output.record });
+      line += countNewlines(output.raw);
+      return output;
+    },
+    on_skip: (error: CsvParseError, raw: string | undefined) => {
+      const text = raw ?? '';
+      const first = line + leadingBreaks(text);
+      line += countNewlines(text);
+      if (error?.code === 'CSV_QUOTE_NOT_CLOSED') {
+        // The unclosed quote swallowed every following line: each is a lost row.
+        text
+          .replace(/^[\r\n]+/, '')
+          .split(/\r\n|\r|\n/)
+          .forEach((content, offset) => {
+            if (content.trim() === '') return;
+            badRows.push({
+              file,
+              line: first + offset,
+              column: null,
+              value: clip(content),
+              reason: `inside a quoted field opened at line ${first} and never closed`,
+            });
+          });
+      } else {
         badRows.push({
           file,
-          line: first + offset,
+          line: first,
           column: null,
-          value: clip(text),
-          reason: `inside a quoted field opened at line ${first} and never closed`,
+          value: clip(text.trim()),
+          reason: `malformed CSV: ${error?.message ?? 'unreadable record'}`,
         });
-      });
-      continue;
-    }
-    badRows.push({
-      file,
-      line: first,
-      column: null,
-      value: raw === undefined ? null : clip(raw.trim()),
-      reason: `malformed CSV: ${error?.message ?? 'unreadable record'}`,
-    });
-  }
-  return slow.map(({ raw, record, info }) => ({ line: startLine(raw, info?.lines ?? 0), raw, record }));
+      }
+      return undefined;
+    },
+  });
+  return records;
 }
 
 /**

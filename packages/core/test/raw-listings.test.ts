@@ -220,6 +220,17 @@ describe('parseRawListingsCsv', () => {
     expect(load.badRows[1]?.reason).toBe('inside a quoted field opened at line 59 and never closed');
   });
 
+  it('keeps line numbers right in CRLF files that need the slow path (an unclosed quote)', () => {
+    const rows = realFormRows(60);
+    rows[3] = rows[3]!.replace('5-10', 'old');
+    rows[59] = '100 m2,80 m2,0,2+1,"maltepe,Kombi Doğalgaz,Betonarme,2. Kat,low';
+    const load = parseRawListingsCsv(`${REAL_HEADER}\r\n${rows.join('\r\n')}\r\n`);
+    expect(load.badRows.map((b) => [b.line, b.column])).toEqual([
+      [5, 'BuildingAge'],
+      [61, null],
+    ]);
+  });
+
   it('fails naming the file, the share and the first problems when too many rows are bad', () => {
     const rows = realFormRows(20);
     rows[0] = rows[0]!.replace('5-10', '5-10-15');
