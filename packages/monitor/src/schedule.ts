@@ -1,10 +1,5 @@
-import type {
-  Client} from '@temporalio/client';
-import {
-  ScheduleAlreadyRunning,
-  ScheduleOverlapPolicy,
-  type ScheduleOptions,
-} from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import {
   MONITORING_SCHEDULE_ID,
   MONITORING_TASK_QUEUE,
