@@ -26,7 +26,8 @@ export const mlflowApi: FastifyPluginAsync<MlflowApiOptions> = async (app, optio
   // MLflow clients always send JSON, but curl users and some HTTP libraries send
   // text/plain or form types: read any request body as JSON here, so the
   // answer is a clear MALFORMED_REQUEST rather than 415.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(['text/plain', '*'], { parseAs: 'string' }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
       done(null, {});

@@ -19,16 +19,21 @@ function describe(value: unknown): string {
 }
 
 export class RequestFields {
-  private constructor(private readonly source: Source) {}
+  private constructor(
+    private readonly source: Source,
+    /** Query strings repeat keys for lists; a JSON body never needs that leniency. */
+    private readonly fromQuery = false,
+  ) {}
 
   /** Fields of `request`: its query for GET/HEAD, else its JSON body (an empty body reads as `{}`). */
   static of(request: FastifyRequest): RequestFields {
     const raw: unknown = request.method === 'GET' || request.method === 'HEAD' ? request.query : request.body;
-    if (raw === undefined || raw === null || raw === '') return new RequestFields({});
+    const fromQuery = request.method === 'GET' || request.method === 'HEAD';
+    if (raw === undefined || raw === null || raw === '') return new RequestFields({}, fromQuery);
     if (typeof raw !== 'object' || Array.isArray(raw)) {
       throw invalidParameter(`The request body must be a JSON object, got ${describe(raw)}`);
     }
-    return new RequestFields(raw as Source);
+    return new RequestFields(raw as Source, fromQuery);
   }
 
   /** Fields of a plain object (for tests and nested messages). */
@@ -43,8 +48,12 @@ export class RequestFields {
 
   private first(name: string): unknown {
     const value = this.source[name];
+    if (!Array.isArray(value)) return value;
     // A repeated query key arrives as an array; a scalar field takes its last occurrence.
-    return Array.isArray(value) ? value[value.length - 1] : value;
+    if (this.fromQuery) return value[value.length - 1];
+    throw invalidParameter(
+      `Invalid value ${describe(value)} for parameter '${name}' supplied: expected a single value`,
+    );
   }
 
   string(name: string): string | undefined {

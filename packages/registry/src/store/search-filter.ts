@@ -101,11 +101,10 @@ function tokenize(text: string, what: string): Token[] {
       i += (op[1] as string).length;
       continue;
     }
-    // A number may only start where a value is expected, so "metrics.x" never lexes ".x" as a number.
+    // Right after a dot comes a key, never a number ("metrics.5x" is not metrics + 0.5).
     const previous = tokens[tokens.length - 1];
-    const valueExpected =
-      !previous || previous.kind === 'op' || (previous.kind === 'punct' && previous.text !== '.');
-    const num = valueExpected ? NUMBER.exec(rest) : null;
+    const afterDot = previous?.kind === 'punct' && previous.text === '.';
+    const num = afterDot ? null : NUMBER.exec(rest);
     if (num) {
       tokens.push({ kind: 'number', value: Number(num[0]), text: num[0], pos: i });
       i += num[0].length;

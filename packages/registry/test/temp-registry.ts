@@ -1,0 +1,81 @@
+/**
+ * Builds a registry on a fresh temp folder (SQLite file + artifact root) for a
+ * test, with small helpers to call the MLflow API through `app.inject`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp, type RegistryAppOptions } from '../src/app.js';
+
+export interface TempRegistry {
+  app: FastifyInstance;
+  dir: string;
+  dbPath: string;
+  artifactRoot: string;
+  /** Calls `/api/2.0/mlflow/<endpoint>`: GET fields go to the query, others to a JSON body. */
+  call(
+    method: InjectOptions['method'],
+    endpoint: string,
+    fields?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
+  /** Like call, but fails the test unless the answer is 200, and returns the parsed body. */
+  ok<T = Record<string, unknown>>(
+    method: InjectOptions['method'],
+    endpoint: string,
+    fields?: Record<string, unknown>,
+  ): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'registry-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A registry on a new temp folder; options override the defaults. */
+export function tempRegistry(options: Partial<RegistryAppOptions> = {}): TempRegistry {
+  const dir = tempDir();
+  const dbPath = join(dir, 'registry.db');
+  const artifactRoot = join(dir, 'mlruns');
+  const app = buildApp({ dbPath, artifactRoot, ...options });
+  const call: TempRegistry['call'] = (method, endpoint, fields = {}, headers = {}) => {
+    const url = `/api/2.0/mlflow/${endpoint}`;
+    if (method === 'GET') {
+      const query: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(fields)) {
+        if (v !== undefined) query[k] = Array.isArray(v) ? v.map(String) : String(v);
+      }
+      return app.inject({ method, url, query, headers });
+    }
+    return app.inject({ method, url, payload: fields, headers });
+  };
+  return {
+    app,
+    dir,
+    dbPath,
+    artifactRoot,
+    call,
+    async ok<T>(method: InjectOptions['method'], endpoint: string, fields?: Record<string, unknown>) {
+      const response = await call(method, endpoint, fields);
+      if (response.statusCode !== 200) {
+        throw new Error(`${String(method)} ${endpoint} answered ${response.statusCode}: ${response.body}`);
+      }
+      return response.json<T>();
+    },
+    async close() {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Parses an MLflow error body. */
+export function errorOf(response: LightMyRequestResponse): {
+  status: number;
+  error_code: string;
+  message: string;
+} {
+  const body = response.json<{ error_code: string; message: string }>();
+  return { status: response.statusCode, error_code: body.error_code, message: body.message };
+}
