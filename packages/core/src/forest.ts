@@ -1,0 +1,831 @@
+/**
+ * The project's random forest classifier: training (trees grown in parallel on
+ * worker threads, checkpointed, resumable, cancellable), inference on flat
+ * typed arrays, and a compact JSON serialization.
+ *
+ * Reproducibility: tree i is grown from `deriveSeed(seed, i)` and the binned
+ * data only, so the forest is the same (byte for byte in `toJSON`) whatever the
+ * thread count, the order in which trees finish, or how often training was
+ * interrupted and resumed.
+ *
+ * Missing values (NaN) are allowed in features: see tree.ts for the rule.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { fitBinEdges, binDataset, MAX_BINS } from './binning.js';
+import {
+  type CheckpointLogger,
+  forestFingerprint,
+  readForestCheckpoint,
+  writeForestCheckpoint,
+} from './checkpoint.js';
+import { type Dataset, assertDataset } from './dataset.js';
+import { BundleFormatError, InvalidArgumentError } from './errors.js';
+import type { ForestWorkerReply, ForestWorkerRequest } from './forest-worker.js';
+import {
+  type ClassWeightMode,
+  type GrownTree,
+  type TreeParams,
+  type TreeTrainingData,
+  TreeGrower,
+} from './tree.js';
+
+export const FOREST_KIND = 'random-forest';
+export const FOREST_FORMAT_VERSION = 1;
+
+/** Extra facts passed to `onProgress`. */
+export interface ForestProgress {
+  /** Trees taken from a checkpoint at the start of this training (0 for a fresh start). */
+  resumedFrom: number;
+  /** Trees in the latest checkpoint on disk (0 without checkpoints). */
+  checkpointed: number;
+}
+
+/** Training options; every one has a default. */
+export interface ForestOptions {
+  /** Number of trees (default 100). */
+  nTrees?: number;
+  /** Maximum tree depth, root = 0 (default unbounded: grow until pure or limited by leaf sizes). */
+  maxDepth?: number | null;
+  /** Minimum distinct training rows in a leaf (default 1). */
+  minSamplesLeaf?: number;
+  /** Minimum rows in a node for it to be split (default 2). */
+  minSamplesSplit?: number;
+  /**
+   * Features drawn at each split (default 'sqrt'): 'sqrt' or 'log2' of the
+   * feature count, a fraction in (0, 1] of it (so 1 means all), or an integer
+   * count >= 2. Always at least 1.
+   */
+  maxFeatures?: 'sqrt' | 'log2' | number;
+  /**
+   * Class weights (default 'balanced'): 'balanced' = n / (nClasses * count_c)
+   * over all rows, 'balanced_subsample' = the same over each tree's bootstrap
+   * sample, null = all 1. Multiplied by the bootstrap count of each row.
+   */
+  classWeight?: ClassWeightMode;
+  /** Grow each tree on a bootstrap sample of n rows drawn with replacement (default true). */
+  bootstrap?: boolean;
+  /** Bins per feature including the missing-value bin, 3..256 (default 256). */
+  maxBins?: number;
+  /** Seed; the same seed, data and options give the same forest (default 42). */
+  seed?: number;
+  /** Threads growing trees, the calling thread included (default os.availableParallelism(); 1 = no worker). */
+  threads?: number;
+  /** Write a checkpoint each time this many more trees are done (default 20). */
+  checkpointEvery?: number;
+  /** Directory of the checkpoint; no checkpoints when unset. */
+  checkpointDir?: string;
+  /**
+   * Called once at the start (with the resume point) and after every tree.
+   * `treesDone` counts trees finished, resumed ones included.
+   */
+  onProgress?: (treesDone: number, nTrees: number, progress: ForestProgress) => void;
+  /** Stops training between trees; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Receives warnings (an ignored checkpoint); a pino logger fits. */
+  logger?: CheckpointLogger;
+}
+
+/** The growth parameters a forest was trained with, as stored in its JSON. */
+export interface ForestParams {
+  nTrees: number;
+  /** null = unbounded. */
+  maxDepth: number | null;
+  minSamplesLeaf: number;
+  minSamplesSplit: number;
+  /** As given (or defaulted). */
+  maxFeatures: 'sqrt' | 'log2' | number;
+  /** Resolved number of features drawn per split. */
+  featuresPerSplit: number;
+  classWeight: ClassWeightMode;
+  bootstrap: boolean;
+  maxBins: number;
+  seed: number;
+}
+
+/** `RandomForest.toJSON()`: a header plus typed arrays as base64 of raw-deflated little-endian bytes. */
+export interface SerializedForest {
+  kind: typeof FOREST_KIND;
+  formatVersion: number;
+  nTrees: number;
+  nClasses: number;
+  nFeatures: number;
+  featureNames?: string[];
+  params: ForestParams;
+  encoding: 'deflate-raw-base64';
+  arrays: {
+    /** Int32, nTrees + 1: tree t's nodes are [nodeOffsets[t], nodeOffsets[t + 1]). */
+    nodeOffsets: string;
+    /** Int32, nTrees + 1: tree t's leaf values are [valueOffsets[t], valueOffsets[t + 1]). */
+    valueOffsets: string;
+    feature: string;
+    threshold: string;
+    left: string;
+    right: string;
+    missingLeft: string;
+    values: string;
+    /** Float64, nTrees * nFeatures. */
+    treeImportances: string;
+  };
+}
+
+/** In-memory state of a forest: all trees' nodes concatenated, child and leaf offsets global. */
+interface ForestState {
+  nClasses: number;
+  nFeatures: number;
+  featureNames: string[] | undefined;
+  params: ForestParams;
+  nodeOffsets: Int32Array;
+  valueOffsets: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  missingLeft: Uint8Array;
+  values: Float64Array;
+  treeImportances: Float64Array;
+}
+
+/**
+ * A trained forest. Prediction walks flat arrays: node i splits on
+ * `feature[i]` at `threshold[i]` (NaN follows `missingLeft[i]`); a leaf has
+ * feature -1 and `left[i]` = offset of its class distribution in `values`.
+ */
+export class RandomForest {
+  readonly nTrees: number;
+  readonly nClasses: number;
+  readonly nFeatures: number;
+  readonly featureNames: readonly string[] | undefined;
+  readonly params: ForestParams;
+  private readonly state: ForestState;
+  private readonly importances: Float64Array;
+
+  /** Use `trainForest` or `RandomForest.fromJSON`. */
+  private constructor(state: ForestState) {
+    this.state = state;
+    this.nTrees = state.nodeOffsets.length - 1;
+    this.nClasses = state.nClasses;
+    this.nFeatures = state.nFeatures;
+    this.featureNames = state.featureNames;
+    this.params = state.params;
+    this.importances = meanImportances(
+      state.treeImportances,
+      this.nTrees,
+      state.nFeatures,
+      state.nodeOffsets,
+    );
+  }
+
+  /**
+   * Class probabilities of one row (`nFeatures` values, NaN = missing): the
+   * mean over trees of the class distribution of the leaf the row reaches.
+   * @param out optional buffer of at least nClasses values to write into (no allocation)
+   */
+  predictProba(row: Float64Array | readonly number[], out?: Float64Array): Float64Array {
+    if (row.length !== this.nFeatures) {
+      throw new InvalidArgumentError(`row has ${row.length} values, expected nFeatures = ${this.nFeatures}`);
+    }
+    const result = out ?? new Float64Array(this.nClasses);
+    if (result.length < this.nClasses) {
+      throw new InvalidArgumentError(
+        `out has ${result.length} slots, expected at least nClasses = ${this.nClasses}`,
+      );
+    }
+    for (let c = 0; c < this.nClasses; c++) result[c] = 0;
+    this.accumulate(row, 0, result, 0);
+    const scale = 1 / this.nTrees;
+    for (let c = 0; c < this.nClasses; c++) result[c]! *= scale;
+    return result;
+  }
+
+  /** Class probabilities of every row of `X`: nRows * nClasses values, row-major. */
+  predictProbaBatch(X: Dataset): Float64Array {
+    assertDataset(X, 'X');
+    if (X.nFeatures !== this.nFeatures) {
+      throw new InvalidArgumentError(`X has ${X.nFeatures} features, expected ${this.nFeatures}`);
+    }
+    const nClasses = this.nClasses;
+    const out = new Float64Array(X.nRows * nClasses);
+    for (let r = 0; r < X.nRows; r++) this.accumulate(X.data, r * X.nFeatures, out, r * nClasses);
+    const scale = 1 / this.nTrees;
+    for (let i = 0; i < out.length; i++) out[i]! *= scale;
+    return out;
+  }
+
+  /** Index of the most probable class of one row (the lowest index on ties). */
+  predict(row: Float64Array | readonly number[]): number {
+    const proba = this.predictProba(row);
+    let best = 0;
+    for (let c = 1; c < proba.length; c++) if (proba[c]! > proba[best]!) best = c;
+    return best;
+  }
+
+  /**
+   * Mean decrease in weighted Gini impurity per feature: each tree's decreases
+   * normalized to sum 1, averaged over the trees that split at all, normalized
+   * again (sklearn's `feature_importances_`). A copy.
+   */
+  featureImportances(): Float64Array {
+    return this.importances.slice();
+  }
+
+  /** Compact JSON form; `RandomForest.fromJSON` restores an identical forest. */
+  toJSON(): SerializedForest {
+    const s = this.state;
+    const json: SerializedForest = {
+      kind: FOREST_KIND,
+      formatVersion: FOREST_FORMAT_VERSION,
+      nTrees: this.nTrees,
+      nClasses: s.nClasses,
+      nFeatures: s.nFeatures,
+      params: { ...s.params },
+      encoding: 'deflate-raw-base64',
+      arrays: {
+        nodeOffsets: encodeArray(s.nodeOffsets),
+        valueOffsets: encodeArray(s.valueOffsets),
+        feature: encodeArray(s.feature),
+        threshold: encodeArray(s.threshold),
+        left: encodeArray(s.left),
+        right: encodeArray(s.right),
+        missingLeft: encodeArray(s.missingLeft),
+        values: encodeArray(s.values),
+        treeImportances: encodeArray(s.treeImportances),
+      },
+    };
+    if (s.featureNames) json.featureNames = [...s.featureNames];
+    return json;
+  }
+
+  /**
+   * Restores a forest from `toJSON()` output (parsed JSON). Throws
+   * BundleFormatError for another kind or format version ("got vX, expected
+   * vY") and for arrays that are corrupt or inconsistent.
+   */
+  static fromJSON(json: unknown): RandomForest {
+    return new RandomForest(decodeState(json));
+  }
+
+  /** A forest of the given trees (training and checkpoints). */
+  static fromTrees(
+    trees: readonly GrownTree[],
+    meta: { nClasses: number; nFeatures: number; featureNames: string[] | undefined; params: ForestParams },
+  ): RandomForest {
+    return new RandomForest(concatenateTrees(trees, meta));
+  }
+
+  /** Tree t as it was grown (local node and leaf offsets), to continue a training from a checkpoint. */
+  treeAt(t: number): GrownTree {
+    const s = this.state;
+    const n0 = s.nodeOffsets[t]!;
+    const n1 = s.nodeOffsets[t + 1]!;
+    const v0 = s.valueOffsets[t]!;
+    const v1 = s.valueOffsets[t + 1]!;
+    const feature = s.feature.slice(n0, n1);
+    const left = s.left.slice(n0, n1);
+    const right = s.right.slice(n0, n1);
+    for (let i = 0; i < feature.length; i++) {
+      if (feature[i]! >= 0) {
+        left[i]! -= n0;
+        right[i]! -= n0;
+      } else {
+        left[i]! -= v0;
+      }
+    }
+    return {
+      feature,
+      threshold: s.threshold.slice(n0, n1),
+      left,
+      right,
+      missingLeft: s.missingLeft.slice(n0, n1),
+      values: s.values.slice(v0, v1),
+      importances: s.treeImportances.slice(t * s.nFeatures, (t + 1) * s.nFeatures),
+    };
+  }
+
+  /** Adds every tree's leaf distribution for the row at `x[base ..]` into `out[outBase ..]`. */
+  private accumulate(x: ArrayLike<number>, base: number, out: Float64Array, outBase: number): void {
+    const { nodeOffsets, feature, threshold, left, right, missingLeft, values, nClasses } = this.state;
+    const nTrees = this.nTrees;
+    for (let t = 0; t < nTrees; t++) {
+      let i = nodeOffsets[t]!;
+      let f = feature[i]!;
+      while (f >= 0) {
+        const v = x[base + f]!;
+        const th = threshold[i]!;
+        if (v <= th) i = left[i]!;
+        else if (v > th) i = right[i]!;
+        else i = missingLeft[i] === 1 ? left[i]! : right[i]!; // NaN compares false both ways
+        f = feature[i]!;
+      }
+      const offset = left[i]!;
+      for (let c = 0; c < nClasses; c++) out[outBase + c]! += values[offset + c]!;
+    }
+  }
+}
+
+/**
+ * Trains a random forest classifier on `X` (row-major, NaN = missing) and
+ * labels `y` (class indices 0..nClasses-1). See ForestOptions for defaults.
+ * With `checkpointDir`, resumes from a compatible checkpoint there (see
+ * checkpoint.ts) and writes one every `checkpointEvery` finished trees and at
+ * the end; on abort (`signal`) or a failure, writes the trees finished so far
+ * before rejecting.
+ */
+export async function trainForest(
+  X: Dataset,
+  y: Uint8Array | ArrayLike<number>,
+  nClasses: number,
+  options: ForestOptions = {},
+): Promise<RandomForest> {
+  assertDataset(X, 'X');
+  if (!Number.isInteger(nClasses) || nClasses < 2 || nClasses > 256) {
+    throw new InvalidArgumentError(`nClasses must be an integer in [2, 256], got ${String(nClasses)}`);
+  }
+  const labels = checkLabels(y, X.nRows, nClasses);
+  if (X.nRows === 0) throw new InvalidArgumentError('X has no rows: cannot train a forest on nothing');
+  if (X.nFeatures === 0)
+    throw new InvalidArgumentError('X has no features: cannot train a forest on nothing');
+  const params = resolveParams(options, X.nFeatures);
+  const threads = resolveInteger(options.threads, 'threads', availableParallelism(), 1);
+  const checkpointEvery = resolveInteger(options.checkpointEvery, 'checkpointEvery', 20, 1);
+  const { checkpointDir, onProgress, signal, logger } = options;
+  signal?.throwIfAborted();
+  const meta = { nClasses, nFeatures: X.nFeatures, featureNames: X.featureNames, params };
+  const nTrees = params.nTrees;
+  const trees: (GrownTree | undefined)[] = new Array<GrownTree | undefined>(nTrees);
+
+  // Resume: the checkpoint's trees are this run's trees of the same indices.
+  let fingerprint = '';
+  let treesDone = 0;
+  if (checkpointDir !== undefined) {
+    fingerprint = forestFingerprint(X, labels, nClasses, { ...params, nTrees: undefined });
+    const saved = await readForestCheckpoint(checkpointDir, fingerprint, logger);
+    if (saved) {
+      try {
+        const partial = RandomForest.fromJSON(saved.forest);
+        saved.treeIndices.forEach((index, j) => {
+          if (index < nTrees) trees[index] = partial.treeAt(j);
+        });
+        for (const tree of trees) if (tree !== undefined) treesDone++;
+      } catch (error) {
+        logger?.warn(`ignoring forest checkpoint in ${checkpointDir}: ${(error as Error).message}`);
+        trees.fill(undefined);
+        treesDone = 0;
+      }
+    }
+  }
+  const resumedFrom = treesDone;
+  let checkpointed = treesDone;
+  onProgress?.(treesDone, nTrees, { resumedFrom, checkpointed });
+
+  const pending: number[] = [];
+  for (let t = 0; t < nTrees; t++) if (trees[t] === undefined) pending.push(t);
+  if (pending.length > 0) {
+    const workerCount = Math.min(threads - 1, pending.length - 1);
+    const edges = fitBinEdges(X, params.maxBins);
+    const shared = workerCount > 0;
+    const yBins = new Uint8Array(shared ? new SharedArrayBuffer(X.nRows) : new ArrayBuffer(X.nRows));
+    yBins.set(labels);
+    const data: TreeTrainingData = {
+      bins: binDataset(X, edges, shared),
+      nRows: X.nRows,
+      nFeatures: X.nFeatures,
+      y: yBins,
+      nClasses,
+      edges,
+    };
+    const treeParams: TreeParams = {
+      maxDepth: params.maxDepth ?? Infinity,
+      minSamplesLeaf: params.minSamplesLeaf,
+      minSamplesSplit: params.minSamplesSplit,
+      maxFeatures: params.featuresPerSplit,
+      classWeight: params.classWeight,
+      bootstrap: params.bootstrap,
+      seed: params.seed,
+    };
+
+    // Checkpoints hold every finished tree with its index (trees finish out of
+    // order on several threads); they are written one after another, off the
+    // growing loop's critical path.
+    let writes: Promise<void> = Promise.resolve();
+    let writeError: unknown;
+    const checkpoint = (): void => {
+      if (checkpointDir === undefined || treesDone <= checkpointed) return;
+      const indices: number[] = [];
+      const done: GrownTree[] = [];
+      trees.forEach((tree, index) => {
+        if (tree === undefined) return;
+        indices.push(index);
+        done.push(tree);
+      });
+      const json = RandomForest.fromTrees(done, meta).toJSON();
+      checkpointed = treesDone;
+      writes = writes.then(() =>
+        writeForestCheckpoint(checkpointDir, fingerprint, indices, json).catch((error: unknown) => {
+          writeError ??= error;
+        }),
+      );
+    };
+    const onTree = (index: number, tree: GrownTree): void => {
+      trees[index] = tree;
+      treesDone++;
+      if (treesDone >= checkpointed + checkpointEvery || treesDone === nTrees) checkpoint();
+      onProgress?.(treesDone, nTrees, { resumedFrom, checkpointed });
+    };
+
+    try {
+      await growTrees(data, treeParams, pending, workerCount, onTree, signal);
+    } catch (error) {
+      // Keep what was finished: an aborted or crashed training resumes from here.
+      checkpoint();
+      await writes;
+      throw error;
+    }
+    await writes;
+    if (writeError !== undefined) throw writeError;
+  }
+  return RandomForest.fromTrees(trees as GrownTree[], meta);
+}
+
+/**
+ * Grows the `pending` trees on the calling thread plus `workerCount` worker
+ * threads, calling `onTree` as each finishes (in any order). Each worker keeps
+ * two trees queued so it never waits for the calling thread, which yields to
+ * the event loop between its own trees (worker replies, abort, progress).
+ */
+async function growTrees(
+  data: TreeTrainingData,
+  params: TreeParams,
+  pending: readonly number[],
+  workerCount: number,
+  onTree: (index: number, tree: GrownTree) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let cursor = 0;
+  const takeNext = (): number => (cursor < pending.length ? pending[cursor++]! : -1);
+  let failure: unknown;
+  const workers: Worker[] = [];
+  const finished: Promise<void>[] = [];
+  const workersDone = (): Promise<void> => Promise.all(finished).then(() => undefined);
+
+  for (let w = 0; w < workerCount; w++) {
+    const worker = new Worker(new URL('./forest-worker-loader.mjs', import.meta.url), {
+      workerData: { entry: new URL('./forest-worker.ts', import.meta.url).href },
+    });
+    workers.push(worker);
+    let inFlight = 0;
+    let stopped = false;
+    let resolveFinished = (): void => {};
+    finished.push(new Promise<void>((resolve) => (resolveFinished = resolve)));
+    const stop = (error?: unknown): void => {
+      if (stopped) return;
+      stopped = true;
+      if (error !== undefined) failure ??= error;
+      worker.removeAllListeners();
+      signal?.removeEventListener('abort', onAbort);
+      resolveFinished();
+    };
+    const onAbort = (): void => stop();
+    const send = (): void => {
+      if (failure !== undefined || signal?.aborted) return;
+      const index = takeNext();
+      if (index < 0) return;
+      const request: ForestWorkerRequest = { type: 'grow', treeIndex: index };
+      worker.postMessage(request);
+      inFlight++;
+    };
+    worker.on('message', (reply: ForestWorkerReply) => {
+      inFlight--;
+      if (reply.type === 'error') {
+        const error = new Error(`forest worker failed on tree ${reply.treeIndex}: ${reply.message}`);
+        if (reply.stack !== undefined) error.stack = reply.stack;
+        stop(error);
+        return;
+      }
+      try {
+        onTree(reply.treeIndex, reply.tree);
+      } catch (error) {
+        stop(error);
+        return;
+      }
+      send();
+      if (inFlight === 0) stop();
+    });
+    worker.on('error', (error) => stop(error));
+    worker.on('exit', (code) =>
+      stop(new Error(`forest worker exited with code ${code} before finishing its trees`)),
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const init: ForestWorkerRequest = { type: 'init', data, params };
+    worker.postMessage(init);
+    send();
+    send();
+    if (inFlight === 0) stop();
+  }
+
+  try {
+    // The calling thread takes the trees the workers have not queued.
+    const grower = new TreeGrower(data, params);
+    for (;;) {
+      if (failure !== undefined || signal?.aborted) break;
+      const index = takeNext();
+      if (index < 0) break;
+      onTree(index, grower.grow(index));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await workersDone();
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  if (failure !== undefined) throw failure;
+  signal?.throwIfAborted();
+}
+
+function checkLabels(y: Uint8Array | ArrayLike<number>, nRows: number, nClasses: number): Uint8Array {
+  if (y === null || typeof y !== 'object' || typeof y.length !== 'number') {
+    throw new InvalidArgumentError('y must be an array of class indices');
+  }
+  if (y.length !== nRows) {
+    throw new InvalidArgumentError(`y has ${y.length} labels but X has ${nRows} rows`);
+  }
+  const labels = new Uint8Array(nRows);
+  for (let i = 0; i < nRows; i++) {
+    const label = y[i]!;
+    if (!Number.isInteger(label) || label < 0 || label >= nClasses) {
+      throw new InvalidArgumentError(
+        `y[${i}] = ${String(label)} is not a class index: expected an integer in [0, ${nClasses - 1}] (nClasses = ${nClasses})`,
+      );
+    }
+    labels[i] = label;
+  }
+  return labels;
+}
+
+function resolveParams(options: ForestOptions, nFeatures: number): ForestParams {
+  const nTrees = resolveInteger(options.nTrees, 'nTrees', 100, 1);
+  let maxDepth: number | null = null;
+  if (options.maxDepth !== undefined && options.maxDepth !== null && options.maxDepth !== Infinity) {
+    maxDepth = resolveInteger(options.maxDepth, 'maxDepth', 0, 1);
+  }
+  const minSamplesLeaf = resolveInteger(options.minSamplesLeaf, 'minSamplesLeaf', 1, 1);
+  const minSamplesSplit = resolveInteger(options.minSamplesSplit, 'minSamplesSplit', 2, 2);
+  const maxFeatures = options.maxFeatures ?? 'sqrt';
+  const featuresPerSplit = resolveMaxFeatures(maxFeatures, nFeatures);
+  const classWeight = options.classWeight === undefined ? 'balanced' : options.classWeight;
+  if (classWeight !== null && classWeight !== 'balanced' && classWeight !== 'balanced_subsample') {
+    throw new InvalidArgumentError(
+      `classWeight must be 'balanced', 'balanced_subsample' or null, got ${JSON.stringify(classWeight)}`,
+    );
+  }
+  const bootstrap = options.bootstrap ?? true;
+  if (typeof bootstrap !== 'boolean') {
+    throw new InvalidArgumentError(`bootstrap must be true or false, got ${JSON.stringify(bootstrap)}`);
+  }
+  const maxBins = resolveInteger(options.maxBins, 'maxBins', MAX_BINS, 3);
+  if (maxBins > MAX_BINS)
+    throw new InvalidArgumentError(`maxBins must be at most ${MAX_BINS}, got ${maxBins}`);
+  const seed = options.seed ?? 42;
+  if (!Number.isInteger(seed)) throw new InvalidArgumentError(`seed must be an integer, got ${String(seed)}`);
+  return {
+    nTrees,
+    maxDepth,
+    minSamplesLeaf,
+    minSamplesSplit,
+    maxFeatures,
+    featuresPerSplit,
+    classWeight,
+    bootstrap,
+    maxBins,
+    seed,
+  };
+}
+
+function resolveMaxFeatures(maxFeatures: 'sqrt' | 'log2' | number, nFeatures: number): number {
+  if (maxFeatures === 'sqrt') return Math.max(1, Math.floor(Math.sqrt(nFeatures)));
+  if (maxFeatures === 'log2') return Math.max(1, Math.floor(Math.log2(nFeatures)));
+  if (typeof maxFeatures === 'number' && maxFeatures > 0 && maxFeatures <= 1) {
+    return Math.max(1, Math.floor(maxFeatures * nFeatures));
+  }
+  if (
+    typeof maxFeatures === 'number' &&
+    Number.isInteger(maxFeatures) &&
+    maxFeatures >= 2 &&
+    maxFeatures <= nFeatures
+  ) {
+    return maxFeatures;
+  }
+  throw new InvalidArgumentError(
+    `maxFeatures must be 'sqrt', 'log2', a fraction in (0, 1] or an integer in [2, ${nFeatures}] (nFeatures), got ${JSON.stringify(maxFeatures)}`,
+  );
+}
+
+function resolveInteger(value: number | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** sklearn's forest importances: mean of per-tree normalized importances over trees with a split, renormalized. */
+function meanImportances(
+  treeImportances: Float64Array,
+  nTrees: number,
+  nFeatures: number,
+  nodeOffsets: Int32Array,
+): Float64Array {
+  const sum = new Float64Array(nFeatures);
+  for (let t = 0; t < nTrees; t++) {
+    if (nodeOffsets[t + 1]! - nodeOffsets[t]! <= 1) continue;
+    for (let f = 0; f < nFeatures; f++) sum[f]! += treeImportances[t * nFeatures + f]!;
+  }
+  let total = 0;
+  for (let f = 0; f < nFeatures; f++) total += sum[f]!;
+  if (total > 0) for (let f = 0; f < nFeatures; f++) sum[f]! /= total;
+  return sum;
+}
+
+function concatenateTrees(
+  trees: readonly GrownTree[],
+  meta: { nClasses: number; nFeatures: number; featureNames: string[] | undefined; params: ForestParams },
+): ForestState {
+  const nTrees = trees.length;
+  const nodeOffsets = new Int32Array(nTrees + 1);
+  const valueOffsets = new Int32Array(nTrees + 1);
+  trees.forEach((tree, t) => {
+    nodeOffsets[t + 1] = nodeOffsets[t]! + tree.feature.length;
+    valueOffsets[t + 1] = valueOffsets[t]! + tree.values.length;
+  });
+  const nNodes = nodeOffsets[nTrees]!;
+  const state: ForestState = {
+    nClasses: meta.nClasses,
+    nFeatures: meta.nFeatures,
+    featureNames: meta.featureNames,
+    params: { ...meta.params, nTrees },
+    nodeOffsets,
+    valueOffsets,
+    feature: new Int32Array(nNodes),
+    threshold: new Float64Array(nNodes),
+    left: new Int32Array(nNodes),
+    right: new Int32Array(nNodes),
+    missingLeft: new Uint8Array(nNodes),
+    values: new Float64Array(valueOffsets[nTrees]!),
+    treeImportances: new Float64Array(nTrees * meta.nFeatures),
+  };
+  trees.forEach((tree, t) => {
+    const n0 = nodeOffsets[t]!;
+    const v0 = valueOffsets[t]!;
+    state.feature.set(tree.feature, n0);
+    state.threshold.set(tree.threshold, n0);
+    state.missingLeft.set(tree.missingLeft, n0);
+    state.values.set(tree.values, v0);
+    state.treeImportances.set(tree.importances, t * meta.nFeatures);
+    for (let i = 0; i < tree.feature.length; i++) {
+      if (tree.feature[i]! >= 0) {
+        state.left[n0 + i] = tree.left[i]! + n0;
+        state.right[n0 + i] = tree.right[i]! + n0;
+      } else {
+        state.left[n0 + i] = tree.left[i]! + v0;
+        state.right[n0 + i] = -1;
+      }
+    }
+  });
+  return state;
+}
+
+type TypedArray = Int32Array | Float64Array | Uint8Array;
+
+function encodeArray(array: TypedArray): string {
+  // Level 1: several times faster than the default at a few percent more bytes (checkpoints are written while training).
+  return deflateRawSync(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), {
+    level: 1,
+  }).toString('base64');
+}
+
+function decodeArray<T extends TypedArray>(
+  json: Record<string, unknown>,
+  name: string,
+  Type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  expectedLength: number | undefined,
+): T {
+  const text = json[name];
+  if (typeof text !== 'string') throw new BundleFormatError(`forest JSON: arrays.${name} is missing`);
+  let bytes: Buffer;
+  try {
+    bytes = inflateRawSync(Buffer.from(text, 'base64'));
+  } catch (error) {
+    throw new BundleFormatError(`forest JSON: arrays.${name} is not valid deflate+base64`, { cause: error });
+  }
+  if (bytes.byteLength % Type.BYTES_PER_ELEMENT !== 0) {
+    throw new BundleFormatError(
+      `forest JSON: arrays.${name} has ${bytes.byteLength} bytes, not whole elements`,
+    );
+  }
+  // Copy into a fresh, aligned buffer.
+  const buffer = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(buffer).set(bytes);
+  const array = new Type(buffer);
+  if (expectedLength !== undefined && array.length !== expectedLength) {
+    throw new BundleFormatError(
+      `forest JSON: arrays.${name} has ${array.length} values, expected ${expectedLength}`,
+    );
+  }
+  return array;
+}
+
+function decodeState(json: unknown): ForestState {
+  if (json === null || typeof json !== 'object') {
+    throw new BundleFormatError(`forest JSON must be an object, got ${json === null ? 'null' : typeof json}`);
+  }
+  const j = json as Partial<SerializedForest>;
+  if (j.kind !== FOREST_KIND) {
+    throw new BundleFormatError(
+      `not a random forest: got kind ${JSON.stringify(j.kind)}, expected "${FOREST_KIND}"`,
+    );
+  }
+  if (j.formatVersion !== FOREST_FORMAT_VERSION) {
+    throw new BundleFormatError(
+      `unsupported random forest format: got v${String(j.formatVersion)}, expected v${FOREST_FORMAT_VERSION}`,
+    );
+  }
+  if (j.encoding !== 'deflate-raw-base64') {
+    throw new BundleFormatError(
+      `forest JSON: got encoding ${JSON.stringify(j.encoding)}, expected "deflate-raw-base64"`,
+    );
+  }
+  const { nTrees, nClasses, nFeatures } = j;
+  for (const [name, value] of [
+    ['nTrees', nTrees],
+    ['nClasses', nClasses],
+    ['nFeatures', nFeatures],
+  ] as const) {
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new BundleFormatError(`forest JSON: ${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (
+    j.params === null ||
+    typeof j.params !== 'object' ||
+    j.arrays === null ||
+    typeof j.arrays !== 'object'
+  ) {
+    throw new BundleFormatError('forest JSON: params and arrays must be objects');
+  }
+  const T = nTrees!;
+  const C = nClasses!;
+  const F = nFeatures!;
+  if (j.featureNames !== undefined && (!Array.isArray(j.featureNames) || j.featureNames.length !== F)) {
+    throw new BundleFormatError(`forest JSON: featureNames must list nFeatures = ${F} names`);
+  }
+  const arrays = j.arrays as unknown as Record<string, unknown>;
+  const nodeOffsets = decodeArray(arrays, 'nodeOffsets', Int32Array, T + 1);
+  const valueOffsets = decodeArray(arrays, 'valueOffsets', Int32Array, T + 1);
+  const nNodes = nodeOffsets[T]!;
+  const state: ForestState = {
+    nClasses: C,
+    nFeatures: F,
+    featureNames: j.featureNames,
+    params: j.params,
+    nodeOffsets,
+    valueOffsets,
+    feature: decodeArray(arrays, 'feature', Int32Array, nNodes),
+    threshold: decodeArray(arrays, 'threshold', Float64Array, nNodes),
+    left: decodeArray(arrays, 'left', Int32Array, nNodes),
+    right: decodeArray(arrays, 'right', Int32Array, nNodes),
+    missingLeft: decodeArray(arrays, 'missingLeft', Uint8Array, nNodes),
+    values: decodeArray(arrays, 'values', Float64Array, valueOffsets[T]!),
+    treeImportances: decodeArray(arrays, 'treeImportances', Float64Array, T * F),
+  };
+  checkStructure(state, T);
+  return state;
+}
+
+/** Every child after its parent and inside its tree, every leaf offset inside its tree's values: prediction cannot loop or read out of bounds. */
+function checkStructure(s: ForestState, nTrees: number): void {
+  const fail = (what: string): never => {
+    throw new BundleFormatError(`forest JSON: corrupt tree structure (${what})`);
+  };
+  if (s.nodeOffsets[0] !== 0 || s.valueOffsets[0] !== 0) fail('offsets must start at 0');
+  for (let t = 0; t < nTrees; t++) {
+    const n0 = s.nodeOffsets[t]!;
+    const n1 = s.nodeOffsets[t + 1]!;
+    const v0 = s.valueOffsets[t]!;
+    const v1 = s.valueOffsets[t + 1]!;
+    if (!(n1 > n0) || !(v1 > v0)) fail(`tree ${t} is empty`);
+    for (let i = n0; i < n1; i++) {
+      const f = s.feature[i]!;
+      if (f >= 0) {
+        if (f >= s.nFeatures) fail(`node ${i} splits on feature ${f}`);
+        const l = s.left[i]!;
+        const r = s.right[i]!;
+        if (!(l > i && l < n1 && r > i && r < n1)) fail(`node ${i} has children outside its tree`);
+      } else {
+        const offset = s.left[i]!;
+        if (f !== -1 || offset < v0 || offset + s.nClasses > v1 || (offset - v0) % s.nClasses !== 0) {
+          fail(`leaf ${i} has value offset ${offset}`);
+        }
+      }
+    }
+  }
+}
