@@ -51,12 +51,21 @@ export function isPortOpen(host: string, port: number, timeoutMs = 1000): Promis
   });
 }
 
+export interface DevServerCommand {
+  command: string;
+  args: string[];
+  host: string;
+  port: number;
+  uiUrl: string;
+}
+
 /**
- * Starts `temporal server start-dev` with its state in `dbFile` and the web UI
- * on `uiPort`, and resolves once the gRPC port accepts connections.
- * Builds the CLI first when it is missing (see ensureTemporalCli).
+ * The command line of `temporal server start-dev` for these options: state in
+ * `dbFile`, web UI on `uiPort`, the drift search attribute registered.
+ * Builds the CLI first when it is missing (see ensureTemporalCli) and refuses a
+ * port that is already taken.
  */
-export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+export async function devServerCommand(options: TemporalDevServerOptions): Promise<DevServerCommand> {
   const { host, port } = splitAddress(options.address);
   if (await isPortOpen(host, port)) {
     throw new Error(
@@ -64,7 +73,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
         `Stop it, or set TEMPORAL_ADDRESS to a free port.`,
     );
   }
-  const binary = await ensureTemporalCli({ onOutput: (line) => options.logger?.info(line) });
+  const command = await ensureTemporalCli({ onOutput: (line) => options.logger?.info(line) });
   mkdirSync(dirname(options.dbFile), { recursive: true });
   const ip = host === 'localhost' ? '127.0.0.1' : host;
   const args = [
@@ -84,30 +93,52 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     `${DRIFT_ALERT_COUNT_ATTRIBUTE}=Int`,
   ];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  return { command, args, host: ip, port, uiUrl: `http://${host}:${options.uiPort}` };
+}
+
+/** Resolves once host:port accepts connections; rejects after `timeoutMs` or when `failed()` returns a reason. */
+export async function waitForPort(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  failed: () => string | undefined = () => undefined,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await isPortOpen(host, port, 500))) {
+    const reason = failed();
+    if (reason) throw new Error(reason);
+    if (Date.now() > deadline)
+      throw new Error(`Nothing accepted connections on ${host}:${port} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Starts `temporal server start-dev` (see devServerCommand) and resolves once
+ * the gRPC port accepts connections.
+ */
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const { command, args, host, port, uiUrl } = await devServerCommand(options);
   const output = options.output ?? 'inherit';
-  const child = spawn(binary, args, { stdio: ['ignore', output, output] });
+  const child = spawn(command, args, { stdio: ['ignore', output, output] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let exitCode: number | null = null;
   child.once('exit', (code) => (exitCode = code));
-
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (!(await isPortOpen(ip, port, 500))) {
-    if (exitCode !== null)
-      throw new Error(`The Temporal dev server exited with code ${exitCode} before it was ready`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`The Temporal dev server did not accept connections on ${ip}:${port} in time`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await waitForPort(host, port, options.readyTimeoutMs ?? 60_000, () =>
+      exitCode !== null
+        ? `The Temporal dev server exited with code ${exitCode} before it was ready`
+        : undefined,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
-  options.logger?.info(
-    { address: `${ip}:${port}`, ui: `http://${ip}:${options.uiPort}` },
-    'Temporal dev server ready',
-  );
+  options.logger?.info({ address: `${host}:${port}`, ui: uiUrl }, 'Temporal dev server ready');
   return {
     process: child,
-    address: `${ip}:${port}`,
-    uiUrl: `http://${host}:${options.uiPort}`,
+    address: `${host}:${port}`,
+    uiUrl,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

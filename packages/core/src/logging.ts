@@ -9,7 +9,7 @@ export interface LoggerSettings {
   level?: string;
   /** Where lines go. Tests pass a stream and parse the JSON lines. Defaults to stdout. */
   destination?: DestinationStream;
-  /** Pretty-print for humans. Defaults to true when stdout is a terminal and no destination is given. */
+  /** Pretty-print for humans. Default: LOG_FORMAT=pretty, or stdout is a terminal and LOG_FORMAT is not `json`. */
   pretty?: boolean;
 }
 
@@ -20,7 +20,10 @@ export function createLogger(settings: LoggerSettings): Logger {
     level: settings.level ?? process.env.LOG_LEVEL ?? 'info',
   };
   if (settings.destination) return pino(options, settings.destination);
-  const pretty = settings.pretty ?? (process.stdout.isTTY === true && process.env.LOG_FORMAT !== 'json');
+  // LOG_FORMAT=pretty forces colours (a parent that prefixes our lines sets it); `json` forces JSON lines.
+  const format = process.env.LOG_FORMAT;
+  const pretty =
+    settings.pretty ?? (format === 'pretty' || (process.stdout.isTTY === true && format !== 'json'));
   if (pretty) {
     return pino({
       ...options,
