@@ -70,7 +70,11 @@ export const configSchema = z.object({
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
   MODEL_NAME: z.string().min(1).default(DEFAULT_MODEL_NAME),
-  MODEL_REFRESH_SECONDS: z.coerce.number().positive().default(30),
+  /**
+   * Seconds between the API's checks for a new production version. 5 rather than 30: one small GET
+   * per 5 s costs nothing and it bounds the time from promotion to serving.
+   */
+  MODEL_REFRESH_SECONDS: z.coerce.number().positive().default(5),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
