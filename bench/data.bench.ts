@@ -16,6 +16,7 @@
  * Writes bench/results/data.json.
  */
 import { createRequire } from 'node:module';
+import { availableParallelism, loadavg } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,7 +113,8 @@ for (const drift of [null, ...SYNTHETIC_DRIFT_SCENARIOS]) {
 }
 
 const result = {
-  machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
+  // Other work on the machine inflates timings: the 1-minute load average is recorded with them.
+  machine: { cpus: availableParallelism(), node: process.version, load_average_1m: round(loadavg()[0]!, 2) },
   runs,
   load: {
     file: values.data,

@@ -11,7 +11,8 @@
  * buckets, whole square metres) keep a good model clearly above chance but
  * well below 100 % accuracy.
  *
- * Effect sizes are rough 2022 market knowledge, not fitted to the real file:
+ * Effect sizes are rough 2022 market knowledge (a few district levels nudged
+ * so each district's label mix resembles the real file's; nothing is fitted):
  * asking price per m2 by district, a premium for floor heating, villas and
  * tower floors, a discount for basements, stoves and old buildings, and about
  * 4.5 % price growth per month (Istanbul prices more than doubled in 2022).
