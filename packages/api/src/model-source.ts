@@ -358,6 +358,7 @@ export class ModelSource {
 /** Connection failures, timeouts and 5xx answers: worth retrying at the next poll. */
 function isTransientError(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e.name === 'RegistryUnavailableError') return true;
     const status =
       (e as { status?: unknown; statusCode?: unknown }).status ?? (e as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && (status >= 500 || status === 408 || status === 429)) return true;

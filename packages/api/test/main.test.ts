@@ -43,11 +43,13 @@ describe('main.ts', () => {
       });
       expect(predict.status).toBe(503);
       expect(((await predict.json()) as { message: string }).message).toMatch(/^no model loaded/);
-      const health = (await (await fetch(`${api.url}/health`)).json()) as {
-        model: unknown;
-        modelMessage: string;
-        registry: { status: string };
-      };
+      type Health = { model: unknown; modelMessage: string; registry: { status: string } };
+      let health = (await (await fetch(`${api.url}/health`)).json()) as Health;
+      // The first registry poll (with its retry) may still be running.
+      for (let i = 0; i < 100 && health.registry.status === 'unknown'; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        health = (await (await fetch(`${api.url}/health`)).json()) as Health;
+      }
       expect(health.model).toBeNull();
       expect(health.registry.status).toBe('unreachable');
       expect(health.modelMessage).toMatch(/pnpm mlops train/);
