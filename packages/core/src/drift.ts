@@ -266,7 +266,8 @@ export function summarizeProductionListings(
     let missing = 0;
     for (const row of listings) {
       const v = row[field];
-      if (v === null || v === undefined) missing++;
+      // An empty string is a missing value, as the monitor reads the production log.
+      if (v === null || v === undefined || v === '') missing++;
       else counts.set(v, (counts.get(v) ?? 0) + 1);
     }
     categorical[field] = { counts, missing };
@@ -278,7 +279,8 @@ export function summarizeProductionListings(
     let missing = 0;
     for (const row of listings) {
       const v = row[field];
-      if (v === null || v === undefined || !Number.isFinite(v)) missing++;
+      // SQLite stores NaN as NULL, and bins infinities like any number: the same here.
+      if (v === null || v === undefined || Number.isNaN(v)) missing++;
       else counts[binIndex(edges, v)]! += 1;
     }
     numeric[field] = { counts, missing };

@@ -23,3 +23,4 @@ export * from './binning.js';
 export * from './tree.js';
 export * from './forest.js';
 export * from './checkpoint.js';
+export * from './report.js';
