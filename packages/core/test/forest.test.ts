@@ -228,7 +228,7 @@ describe('RandomForest.fromJSON', () => {
     const { X, y } = threeClassSet(60, 13);
     const json = (await trainForest(X, y, 3, { nTrees: 2, threads: 1 })).toJSON();
     expect(() =>
-      RandomForest.fromJSON({ ...json, arrays: { ...json.arrays, left: 'not base64 deflate' } }),
+      RandomForest.fromJSON({ ...json, arrays: { ...json.arrays, right: 'not base64 deflate' } }),
     ).toThrow(BundleFormatError);
     const other = (await trainForest(X, y, 3, { nTrees: 2, threads: 1, seed: 1 })).toJSON();
     // Arrays of another forest: the lengths or the structure no longer fit.
