@@ -38,27 +38,39 @@ export function fitBinEdges(X: Dataset, maxBins = MAX_BINS): BinEdges {
   }
   const maxValueBins = maxBins - 1;
   const { data, nRows, nFeatures } = X;
+  // One sequential pass counts each feature's distinct values while they are
+  // few; only features with more distinct values than bins need their column
+  // copied and sorted.
+  const distinct = Array.from({ length: nFeatures }, () => new Set<number>());
+  const few = new Uint8Array(nFeatures).fill(1);
+  const previous = new Float64Array(nFeatures).fill(Number.NaN);
+  for (let r = 0; r < nRows; r++) {
+    const rowStart = r * nFeatures;
+    for (let f = 0; f < nFeatures; f++) {
+      const v = data[rowStart + f]!;
+      // NaN (missing, its own bin) never equals previous; runs of one value (one-hot zeros) skip the set.
+      if (v === previous[f] || v !== v || few[f] === 0) continue;
+      previous[f] = v;
+      const set = distinct[f]!;
+      set.add(v);
+      if (set.size > maxValueBins) few[f] = 0;
+    }
+  }
   const column = new Float64Array(nRows);
   const perFeature: Float64Array[] = [];
-  const distinct = new Set<number>();
   let total = 0;
   for (let f = 0; f < nFeatures; f++) {
-    let m = 0;
-    distinct.clear();
-    let few = true;
-    for (let r = 0; r < nRows; r++) {
-      const v = data[r * nFeatures + f]!;
-      if (v !== v) continue; // NaN: missing, has its own bin
-      column[m++] = v;
-      if (few) {
-        distinct.add(v);
-        if (distinct.size > maxValueBins) few = false;
+    let edges: Float64Array;
+    if (few[f] === 1) {
+      edges = midpointEdges(Float64Array.from(distinct[f]!).sort());
+    } else {
+      let m = 0;
+      for (let r = 0; r < nRows; r++) {
+        const v = data[r * nFeatures + f]!;
+        if (v === v) column[m++] = v;
       }
+      edges = quantileEdges(column.subarray(0, m).sort(), maxValueBins);
     }
-    // Most columns of one-hot data have two values: skip the sort for them.
-    const edges = few
-      ? midpointEdges(Float64Array.from(distinct).sort())
-      : quantileEdges(column.subarray(0, m).sort(), maxValueBins);
     perFeature.push(edges);
     total += edges.length;
   }

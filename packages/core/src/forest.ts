@@ -466,18 +466,15 @@ export async function trainForest(
   for (let t = 0; t < nTrees; t++) if (trees[t] === undefined) pending.push(t);
   if (pending.length > 0) {
     const workerCount = Math.min(threads - 1, pending.length - 1);
-    const edges = fitBinEdges(X, params.maxBins);
-    const shared = workerCount > 0;
-    const yBins = new Uint8Array(shared ? new SharedArrayBuffer(X.nRows) : new ArrayBuffer(X.nRows));
-    yBins.set(labels);
-    const data: TreeTrainingData = {
-      bins: binDataset(X, edges, shared),
-      nRows: X.nRows,
-      nFeatures: X.nFeatures,
-      y: yBins,
-      nClasses,
-      edges,
-    };
+    // Workers take a few hundred milliseconds to load their code: start them before binning.
+    const workers = Array.from({ length: workerCount }, () => spawnForestWorker());
+    let data: TreeTrainingData;
+    try {
+      data = binnedData(X, labels, nClasses, params.maxBins, workerCount > 0);
+    } catch (error) {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      throw error;
+    }
     const treeParams: TreeParams = {
       maxDepth: params.maxDepth ?? Infinity,
       minSamplesLeaf: params.minSamplesLeaf,
@@ -518,7 +515,7 @@ export async function trainForest(
     };
 
     try {
-      await growTrees(data, treeParams, pending, workerCount, onTree, signal);
+      await growTrees(data, treeParams, pending, workers, onTree, signal);
     } catch (error) {
       // Keep what was finished: an aborted or crashed training resumes from here.
       checkpoint();
@@ -532,7 +529,7 @@ export async function trainForest(
 }
 
 /**
- * Grows the `pending` trees on the calling thread plus `workerCount` worker
+ * Grows the `pending` trees on the calling thread plus the given worker
  * threads, calling `onTree` as each finishes (in any order). Each worker keeps
  * two trees queued so it never waits for the calling thread, which yields to
  * the event loop between its own trees (worker replies, abort, progress).
@@ -541,22 +538,17 @@ async function growTrees(
   data: TreeTrainingData,
   params: TreeParams,
   pending: readonly number[],
-  workerCount: number,
+  workers: readonly Worker[],
   onTree: (index: number, tree: GrownTree) => void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   let cursor = 0;
   const takeNext = (): number => (cursor < pending.length ? pending[cursor++]! : -1);
   let failure: unknown;
-  const workers: Worker[] = [];
   const finished: Promise<void>[] = [];
   const workersDone = (): Promise<void> => Promise.all(finished).then(() => undefined);
 
-  for (let w = 0; w < workerCount; w++) {
-    const worker = new Worker(new URL('./forest-worker-loader.mjs', import.meta.url), {
-      workerData: { entry: new URL('./forest-worker.ts', import.meta.url).href },
-    });
-    workers.push(worker);
+  for (const worker of workers) {
     let inFlight = 0;
     let stopped = false;
     let resolveFinished = (): void => {};
@@ -623,6 +615,27 @@ async function growTrees(
   }
   if (failure !== undefined) throw failure;
   signal?.throwIfAborted();
+}
+
+/** Bins and labels for the growers; in SharedArrayBuffers when worker threads will read them. */
+function binnedData(
+  X: Dataset,
+  labels: Uint8Array,
+  nClasses: number,
+  maxBins: number,
+  shared: boolean,
+): TreeTrainingData {
+  const edges = fitBinEdges(X, maxBins);
+  const y = new Uint8Array(shared ? new SharedArrayBuffer(X.nRows) : new ArrayBuffer(X.nRows));
+  y.set(labels);
+  return { bins: binDataset(X, edges, shared), nRows: X.nRows, nFeatures: X.nFeatures, y, nClasses, edges };
+}
+
+/** A forest worker thread (forest-worker.ts behind its TypeScript-loading entry file). */
+function spawnForestWorker(): Worker {
+  return new Worker(new URL('./forest-worker-loader.mjs', import.meta.url), {
+    workerData: { entry: new URL('./forest-worker.ts', import.meta.url).href },
+  });
 }
 
 function checkLabels(y: Uint8Array | ArrayLike<number>, nRows: number, nClasses: number): Uint8Array {
