@@ -1,4 +1,21 @@
-import type { DriftCheckSummary, MonitoringInput } from '@mlops/core/workflow-types';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import {
+  MONITORING_EXPERIMENT,
+  PRODUCTION_ALIAS,
+  REFERENCE_SNAPSHOT_FILE,
+  driftThresholdsFromConfig,
+  parseReferenceSnapshot,
+  readReferenceSnapshot,
+  type Config,
+  type DriftCheckSummary,
+  type Logger,
+  type MonitoringInput,
+  type ReferenceSnapshot,
+  type RegistryClient,
+} from '@mlops/core';
+import { readDriftHistory, runDriftCheck, type DriftCheckResult } from './check.js';
+import { productionWindowFromSetting } from './production-window.js';
 
 /** The monitoring workflow's activities; createActivities() builds the real ones. */
 export interface MonitoringActivities {
@@ -6,4 +23,131 @@ export interface MonitoringActivities {
   checkDrift(input: MonitoringInput): Promise<DriftCheckSummary>;
   /** Tags the monitoring run with what the check led to (training started, already running, not needed). */
   recordOutcome(runId: string, outcome: { training: string; trainingWorkflowId?: string }): Promise<void>;
+}
+
+export interface MonitoringDependencies {
+  config: Config;
+  registry: RegistryClient;
+  logger: Logger;
+}
+
+/**
+ * The reference snapshot of a model version: the `reference.json` artifact of
+ * the run that trained it, cached under <DATA_DIR>/reference/ by version.
+ */
+async function referenceOf(
+  deps: MonitoringDependencies,
+  version: string,
+  runId: string,
+): Promise<ReferenceSnapshot> {
+  const dir = join(deps.config.DATA_DIR, 'reference');
+  const cached = join(dir, `${deps.config.MODEL_NAME}-v${version}.json`);
+  if (existsSync(cached)) return readReferenceSnapshot(cached);
+  const bytes = await deps.registry.downloadArtifact(runId, REFERENCE_SNAPSHOT_FILE);
+  const snapshot = parseReferenceSnapshot(
+    bytes.toString('utf8'),
+    `reference of ${deps.config.MODEL_NAME} v${version}`,
+  );
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(cached, bytes);
+  return snapshot;
+}
+
+/** Logs one check as a run of the `monitoring` experiment: metrics, tags, plots and reports. */
+async function recordCheck(
+  deps: MonitoringDependencies,
+  result: DriftCheckResult,
+  version: string,
+): Promise<string> {
+  const { registry } = deps;
+  const experiment = await registry.getOrCreateExperiment(MONITORING_EXPERIMENT);
+  const run = await registry.createRun({
+    experimentId: experiment.experimentId,
+    runName: `drift-check-${result.checkedAt}`,
+    tags: {
+      'drift.status': result.status,
+      'drift.headline': result.headline,
+      'drift.alert_count': String(result.alertCount),
+      'drift.alerts': JSON.stringify(result.alerts),
+      'drift.window': result.window.description,
+      model_name: deps.config.MODEL_NAME,
+      model_version: version,
+    },
+  });
+  const runId = run.info.runId;
+  await registry.logParams(runId, {
+    model_version: version,
+    window: result.window.description,
+    window_rows: result.window.rows,
+    psi_threshold: result.thresholds.psi,
+    cardinality_threshold: result.thresholds.cardinalityRatio,
+    prediction_threshold: result.thresholds.predictionJsd,
+    min_samples: result.thresholds.minSamples,
+    min_alerts: result.thresholds.minAlerts,
+  });
+  await registry.logMetrics(runId, result.metrics);
+  for (const path of Object.values(result.plots))
+    await registry.uploadArtifact(runId, `plots/${basename(path)}`, { file: path });
+  for (const path of Object.values(result.reports))
+    await registry.uploadArtifact(runId, basename(path), { file: path });
+  await registry.endRun(runId, 'FINISHED');
+  return runId;
+}
+
+/** The real monitoring activities: thin calls into the drift check and the registry client. */
+export function createActivities(deps: MonitoringDependencies): MonitoringActivities {
+  const { config, registry, logger } = deps;
+  return {
+    async checkDrift() {
+      const production = await registry.getModelVersionByAlias(config.MODEL_NAME, PRODUCTION_ALIAS);
+      if (!production || !production.runId) {
+        logger.info('drift check skipped: no production model yet');
+        return {
+          runId: null,
+          windowSize: 0,
+          status: 'no-model',
+          alerts: [],
+          metrics: {},
+          modelVersion: null,
+        };
+      }
+      const reference = await referenceOf(deps, production.version, production.runId);
+      const now = Date.now();
+      // The window: what the current production version served (so, since it went live), optionally
+      // narrowed by DRIFT_WINDOW to the last N rows or the last period.
+      const window = {
+        modelVersion: production.version,
+        ...productionWindowFromSetting(config.DRIFT_WINDOW, now),
+      };
+      const reportsDir = join(config.DATA_DIR, 'monitoring', 'reports');
+      const result = await runDriftCheck({
+        dataDir: config.DATA_DIR,
+        reference,
+        window,
+        thresholds: driftThresholdsFromConfig(config),
+        history: readDriftHistory(reportsDir),
+        now,
+        reportsDir,
+      });
+      const runId = await recordCheck(deps, result, production.version);
+      logger.info(
+        { status: result.status, alerts: result.alertCount, runId, rows: result.window.rows },
+        result.headline,
+      );
+      return {
+        runId,
+        windowSize: result.window.rows,
+        status: result.status,
+        alerts: result.alerts,
+        metrics: result.metrics,
+        modelVersion: production.version,
+      };
+    },
+
+    async recordOutcome(runId, outcome) {
+      const tags: Record<string, string> = { 'retraining.outcome': outcome.training };
+      if (outcome.trainingWorkflowId) tags['retraining.workflow_id'] = outcome.trainingWorkflowId;
+      await registry.setTags(runId, tags);
+    },
+  };
 }
