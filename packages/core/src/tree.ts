@@ -137,7 +137,8 @@ export class TreeGrower {
   private bestFeature = -1;
   private bestBin = 0;
   private bestMissingLeft = false;
-  private bestThreshold = 0;
+  /** Next non-empty value bin after `bestBin` in the node, or -1 for the "present vs missing" split. */
+  private bestNextBin = -1;
   private bestScore = -Infinity;
   /** Whether the best split's feature had missing values in the node. */
   private bestSawMissing = false;
@@ -330,7 +331,8 @@ export class TreeGrower {
       this.importances[f]! += decrease;
 
       feature[node] = f;
-      threshold[node] = this.bestThreshold;
+      threshold[node] =
+        this.bestNextBin < 0 ? Infinity : thresholdBetween(this.data.edges, f, splitBin, this.bestNextBin);
       // A node that saw no missing values sends them where most training weight went.
       missingLeft[node] = (this.bestSawMissing ? goMissingLeft : leftWeight >= rightWeight) ? 1 : 0;
 
@@ -546,7 +548,7 @@ export class TreeGrower {
    * histogram. Returns false when the feature is constant in the node.
    */
   private evaluateFeature(k: number, nodeRows: number): boolean {
-    const { nClasses, edges } = this.data;
+    const nClasses = this.data.nClasses;
     const f = this.batchFeatures[k]!;
     const minLeaf = this.params.minSamplesLeaf;
     const hist = this.hist;
@@ -554,6 +556,7 @@ export class TreeGrower {
     const touched = this.touched;
     const totals = this.nodeTotals;
     const acc = this.leftAcc;
+    const bestLeft = this.bestLeft;
     const missing = this.missingTotals;
     const first = k << 8;
     const nTouched = this.nTouched[k]!;
@@ -604,8 +607,8 @@ export class TreeGrower {
             this.bestBin = b;
             this.bestMissingLeft = missingGoLeft;
             this.bestSawMissing = hasMissing;
-            this.bestThreshold = t < last ? thresholdBetween(edges, f, b, touched[t + 1]!) : Infinity;
-            this.bestLeft.set(acc);
+            this.bestNextBin = t < last ? touched[t + 1]! : -1;
+            for (let c = 0; c < nClasses; c++) bestLeft[c] = acc[c]!;
           }
         }
       }
