@@ -2,13 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  CARDINALITY_COLUMN,
   NUMERIC_FIELDS,
   PRICE_CATEGORIES,
   PRODUCTION_LOG_DDL,
   PRODUCTION_LOG_TABLE,
   TEXT_FIELDS,
+  binIndex,
+  frequencyOfCounts,
   type ListingRecord,
   type PriceCategory,
+  type ProductionWindowSummary,
+  type ReferenceSnapshot,
 } from '@mlops/core';
 
 /** One logged prediction for a fixture log. */
@@ -71,6 +76,72 @@ export function writeProductionLog(
       }
     })();
     return count;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Summarises a whole production log the plain way: one GROUP BY per
+ * categorical column and every numeric and address value fetched into
+ * JavaScript. An independent oracle for readProductionWindow in tests, and the
+ * baseline of the drift benchmark.
+ */
+export function summarizeProductionLogPlainly(
+  dbPath: string,
+  reference: ReferenceSnapshot,
+): ProductionWindowSummary {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const table = PRODUCTION_LOG_TABLE;
+    const rows = db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+    const [firstTs, lastTs] = db.prepare(`SELECT MIN(ts), MAX(ts) FROM ${table}`).raw().get() as [
+      number | null,
+      number | null,
+    ];
+    const categorical: ProductionWindowSummary['categorical'] = {};
+    for (const field of TEXT_FIELDS) {
+      const counts = new Map<string, number>();
+      let missing = 0;
+      const groups = db.prepare(`SELECT ${field}, COUNT(*) FROM ${table} GROUP BY ${field}`).raw().all() as [
+        string | null,
+        number,
+      ][];
+      for (const [value, n] of groups) {
+        if (value === null || value === '') missing += n;
+        else counts.set(value, n);
+      }
+      categorical[field] = { counts, missing };
+    }
+    const numeric: ProductionWindowSummary['numeric'] = {};
+    for (const field of NUMERIC_FIELDS) {
+      const edges = reference.columns[field].edges;
+      const counts = new Array<number>(edges.length + 1).fill(0);
+      let missing = 0;
+      for (const v of db.prepare(`SELECT ${field} FROM ${table}`).pluck().all() as (number | null)[]) {
+        if (v === null) missing++;
+        else counts[binIndex(edges, v)]! += 1;
+      }
+      numeric[field] = { counts, missing };
+    }
+    const predicted = new Map(
+      db.prepare(`SELECT prediction, COUNT(*) FROM ${table} GROUP BY prediction`).raw().all() as [
+        string,
+        number,
+      ][],
+    );
+    const addresses = categorical[CARDINALITY_COLUMN]!.counts;
+    let windowNonMissing = 0;
+    for (const n of addresses.values()) windowNonMissing += n;
+    return {
+      rows,
+      firstTs,
+      lastTs,
+      categorical,
+      numeric,
+      address: { windowNonMissing, sampleEvery: 1, frequencyOfCounts: frequencyOfCounts(addresses.values()) },
+      predictions: PRICE_CATEGORIES.map((c) => predicted.get(c) ?? 0),
+    };
   } finally {
     db.close();
   }

@@ -17,7 +17,7 @@ import {
   productionWindowFromSetting,
   readProductionWindow,
 } from '../src/production-window.js';
-import { writeProductionLog } from './production-log-fixture.js';
+import { summarizeProductionLogPlainly, writeProductionLog } from './production-log-fixture.js';
 import { sampleLabel, sampleListing } from './sample-listings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'production-window-'));
@@ -78,6 +78,11 @@ describe('readProductionWindow', () => {
     // Empty strings are missing values, as in the in-memory summary.
     expect(read.categorical.address!.missing).toBe(inMemory.categorical.address!.missing);
     expectSameStatistics(inMemory, read);
+    // And like the plain GROUP BY reading of the same file.
+    const plain = summarizeProductionLogPlainly(path, reference);
+    expectSameStatistics(plain, read);
+    expect(read.categorical.FloorLocation).toEqual(plain.categorical.FloorLocation);
+    expect(read.numeric).toEqual(plain.numeric);
   });
 
   it('gives the same counts in small chunks and split over a worker thread', async () => {
