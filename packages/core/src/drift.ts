@@ -423,9 +423,7 @@ export function addressCardinalityRatio(
     comparedAt,
   );
   const how =
-    sample.sampleEvery > 1
-      ? `every ${sample.sampleEvery}th row, ${sampled} addresses`
-      : `${sampled} addresses`;
+    sample.sampleEvery > 1 ? `1 row in ${sample.sampleEvery}, ${sampled} addresses` : `${sampled} addresses`;
   const at =
     comparedAt < sampled
       ? `, both compared at ${comparedAt} (the reference size)`

@@ -275,7 +275,7 @@ export async function plotAddressCardinality(
     x: n,
     y: expectedDistinctInSample(sample?.frequencyOfCounts ?? [], sampled, n),
   }));
-  const everyNote = sample && sample.sampleEvery > 1 ? ` (every ${sample.sampleEvery}th row)` : '';
+  const everyNote = sample && sample.sampleEvery > 1 ? ` (every ${ordinal(sample.sampleEvery)} row)` : '';
   return renderChart(
     {
       type: 'line',
@@ -317,6 +317,7 @@ export async function plotAddressCardinality(
           x: {
             type: 'logarithmic',
             title: { display: true, text: 'sample size n (rows, log scale)' },
+            ticks: { callback: logTickLabel, autoSkip: false, maxRotation: 0 },
             grid: { color: COLORS.grid },
           },
           y: {
@@ -395,8 +396,22 @@ export interface HistoryPlotOptions {
 export const HISTORY_PLOT_SIZE: PlotSize = { width: 1000, height: 800 };
 
 function checkLabel(iso: string): string {
-  // "2024-05-01T10:05:00.000Z" -> "05-01 10:05" (UTC)
-  return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+  // "2024-05-01T10:05:00.000Z" -> "05-01 10:05:00" (UTC; seconds because demo schedules run every few seconds)
+  return `${iso.slice(5, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** "1st", "2nd", "3rd", "4th", ..., "11th", "12th", "13th", "21st" ... */
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** Log-axis tick labels only at 1, 2 and 5 times a power of ten, so they never crowd. */
+function logTickLabel(value: number | string): string {
+  const v = Number(value);
+  const mantissa = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+  return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6) ? v.toLocaleString('en-US') : '';
 }
 
 /**
@@ -474,6 +489,8 @@ export async function plotDriftHistory(
     stackWeight: weight,
     beginAtZero: true,
     offset: true,
+    // Headroom so a panel's largest value does not touch the panel above.
+    grace: '10%',
     title: { display: true, text: title },
     grid: { color: COLORS.grid },
     ...extra,
