@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { VIEW_TYPES } from '../store/entities.js';
 import { RequestFields } from './request-fields.js';
+import { READ_ONLY_ROUTE } from './write-authorization.js';
 
 const VIEW_TYPE_NUMBERS = [1, 2, 3];
 
@@ -42,7 +43,7 @@ export const experimentRoutes: FastifyPluginAsync = async (app) => {
       ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
     };
   };
-  app.post('/experiments/search', search);
+  app.post('/experiments/search', READ_ONLY_ROUTE, search);
   app.get('/experiments/search', search);
 
   app.post('/experiments/update', async (request) => {

@@ -9,9 +9,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { notFound } from '../errors.js';
 import { RequestFields } from './request-fields.js';
+import { READ_ONLY_ROUTE } from './write-authorization.js';
 
 export const loggedModelRoutes: FastifyPluginAsync = async (app) => {
-  app.post('/logged-models/search', async (request) => {
+  app.post('/logged-models/search', READ_ONLY_ROUTE, async (request) => {
     const f = RequestFields.of(request);
     // Unknown experiments are still an error, as in MLflow.
     for (const id of f.stringList('experiment_ids')) app.tracking.getExperiment(id);

@@ -1,6 +1,7 @@
 /** MLflow model version endpoints (`/mlflow/model-versions/*`). */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RequestFields } from './request-fields.js';
+import { READ_ONLY_ROUTE } from './write-authorization.js';
 
 /** `runs:/<run_id>/<path>` -> [run_id, path]. */
 function parseRunsUri(uri: string): [string, string] | undefined {
@@ -47,7 +48,7 @@ export const modelVersionRoutes: FastifyPluginAsync = async (app) => {
     };
   };
   app.get('/model-versions/search', search);
-  app.post('/model-versions/search', search);
+  app.post('/model-versions/search', READ_ONLY_ROUTE, search);
 
   app.patch('/model-versions/update', async (request) => {
     const f = RequestFields.of(request);

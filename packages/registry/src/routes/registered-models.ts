@@ -1,6 +1,7 @@
 /** MLflow registered model endpoints (`/mlflow/registered-models/*`), aliases included. */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RequestFields } from './request-fields.js';
+import { READ_ONLY_ROUTE } from './write-authorization.js';
 
 export const registeredModelRoutes: FastifyPluginAsync = async (app) => {
   const store = app.modelRegistry;
@@ -34,7 +35,7 @@ export const registeredModelRoutes: FastifyPluginAsync = async (app) => {
     };
   };
   app.get('/registered-models/search', search);
-  app.post('/registered-models/search', search);
+  app.post('/registered-models/search', READ_ONLY_ROUTE, search);
 
   app.patch('/registered-models/update', async (request) => {
     const f = RequestFields.of(request);
@@ -59,7 +60,7 @@ export const registeredModelRoutes: FastifyPluginAsync = async (app) => {
     const f = RequestFields.of(request);
     return { model_versions: store.getLatestVersions(f.requiredString('name'), f.stringList('stages')) };
   };
-  app.post('/registered-models/get-latest-versions', latest);
+  app.post('/registered-models/get-latest-versions', READ_ONLY_ROUTE, latest);
   app.get('/registered-models/get-latest-versions', latest);
 
   app.post('/registered-models/set-tag', async (request) => {

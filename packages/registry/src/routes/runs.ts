@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { invalidParameter } from '../errors.js';
 import { RUN_STATUSES, VIEW_TYPES } from '../store/entities.js';
 import { RequestFields } from './request-fields.js';
+import { READ_ONLY_ROUTE } from './write-authorization.js';
 
 const RUN_STATUS_NUMBERS = [1, 2, 3, 4, 5];
 const VIEW_TYPE_NUMBERS = [1, 2, 3];
@@ -58,7 +59,7 @@ export const runRoutes: FastifyPluginAsync = async (app) => {
     });
     return { runs: page.items, ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) };
   };
-  app.post('/runs/search', search);
+  app.post('/runs/search', READ_ONLY_ROUTE, search);
   app.get('/runs/search', search);
 
   app.post('/runs/set-tag', async (request) => {

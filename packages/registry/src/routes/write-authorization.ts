@@ -1,14 +1,26 @@
 /**
  * Write protection: with a token configured, every request that can change
- * state (anything but GET, HEAD, OPTIONS) must carry `Authorization: Bearer
- * <token>` (or Basic auth whose password is the token, as MLflow clients send
- * with MLFLOW_TRACKING_USERNAME/PASSWORD). Reads stay open.
+ * state must carry `Authorization: Bearer <token>` (or Basic auth whose
+ * password is the token, as MLflow clients send with
+ * MLFLOW_TRACKING_USERNAME/PASSWORD). Reads stay open: GET/HEAD/OPTIONS, and
+ * the MLflow searches that are POSTs but change nothing (their routes set
+ * `config: { readOnly: true }`).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { onRequestAsyncHookHandler } from 'fastify';
 import { RegistryError } from '../errors.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A POST that only reads (an MLflow search): open even when writes need a token. */
+    readOnly?: boolean;
+  }
+}
+
+/** Route options of a POST endpoint that only reads. */
+export const READ_ONLY_ROUTE = { config: { readOnly: true } } as const;
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given, 'utf8');
@@ -34,6 +46,7 @@ export function presentedToken(header: string | undefined): string | undefined {
 export function writeAuthorization(token: string | undefined): onRequestAsyncHookHandler {
   return async (request) => {
     if (token === undefined || READ_METHODS.has(request.method)) return;
+    if (request.routeOptions.config.readOnly === true) return;
     const given = presentedToken(request.headers.authorization);
     if (given === undefined) {
       throw new RegistryError(
