@@ -65,10 +65,12 @@ let chosenFamily: string | null | undefined;
  * Picks the font family of the plots: an installed preferred family, else the
  * first family a known font file registers as, else any installed family;
  * null when the machine has no font (text is then not drawn). Sets chart.js's
- * default font. Idempotent.
+ * default font. Cached; chosen again if the chosen family disappears.
  */
 export function ensurePlotFont(): string | null {
-  if (chosenFamily !== undefined) return chosenFamily;
+  // Fonts can be removed at run time (GlobalFonts.removeAll): choose again when the chosen one is gone.
+  if (chosenFamily !== undefined && (chosenFamily === null || GlobalFonts.has(chosenFamily)))
+    return chosenFamily;
   const installed = () => new Set(GlobalFonts.families.map((f) => f.family));
   let family = PREFERRED_FAMILIES.find((f) => installed().has(f)) ?? null;
   if (family === null) {

@@ -1,3 +1,4 @@
+import { GlobalFonts } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_DRIFT_THRESHOLDS,
@@ -91,5 +92,17 @@ describe('drift plots', () => {
     await expect(
       plotPredictionDistribution(reference, production, { size: { width: 10, height: 400 } }),
     ).rejects.toThrow(/plot width must be an integer between 200 and 8000 px, got 10/);
+  });
+
+  it('still renders after every font is removed, registering a known font file again when there is one', async () => {
+    GlobalFonts.removeAll();
+    expect(GlobalFonts.families).toHaveLength(0);
+    const png = await plotPredictionDistribution(reference, production, {
+      size: { width: 400, height: 300 },
+    });
+    expect(pngSize(png)).toEqual({ width: 400, height: 300 });
+    // DejaVu or Liberation from /usr/share/fonts when installed; null (text not drawn) on a machine without fonts.
+    const family = ensurePlotFont();
+    expect(family === null || GlobalFonts.has(family)).toBe(true);
   });
 });
