@@ -269,20 +269,6 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
     json: join(reportDir, DRIFT_REPORT_FILES.json),
   };
   const description = describeWindow(spec);
-  // Relative links from the report folder; the latest/ copies sit at the same depth, so they resolve too.
-  const reportInput: DriftReportInput = {
-    evaluation,
-    checkedAt,
-    windowDescription: description,
-    firstTs: production.firstTs,
-    lastTs: production.lastTs,
-    referenceCreatedAt: reference.createdAt,
-    referenceRows: reference.rows,
-    plots: driftPlotLinks((name) => relative(reportDir, plots[name])),
-  };
-  writeFileSync(reports.markdown, renderDriftReportMarkdown(reportInput));
-  writeFileSync(reports.html, renderDriftReportHtml(reportInput));
-
   const result: DriftCheckResult = {
     kind: DRIFT_CHECK_KIND,
     formatVersion: DRIFT_CHECK_FORMAT_VERSION,
@@ -312,6 +298,10 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
     timings: { readMs, statisticsMs, plotsMs, writeMs: 0, totalMs: 0 },
   };
   if (!production.logExists) result.headline += ` (no production log at ${production.dbPath} yet)`;
+  // Relative links from the report folder; the latest/ copies sit at the same depth, so they resolve too.
+  const relativeHref = (name: DriftPlotName) => relative(reportDir, plots[name]);
+  writeFileSync(reports.markdown, renderDriftCheckReport(result, 'markdown', relativeHref));
+  writeFileSync(reports.html, renderDriftCheckReport(result, 'html', relativeHref));
   result.timings.writeMs = performance.now() - writeStarted;
   result.timings.totalMs = performance.now() - started;
   writeFileSync(reports.json, `${JSON.stringify(result, null, 2)}\n`);
@@ -328,6 +318,38 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
   pruneCheckFolders(plotsDir, keepChecks);
   pruneCheckFolders(reportsDir, keepChecks);
   return result;
+}
+
+/**
+ * A check's report (Markdown or HTML) from its result, with the plots linked
+ * by `plotHref`: runDriftCheck links them relative to the report folder; a
+ * caller that uploads the files elsewhere (registry artifacts) renders the
+ * report again with the URLs the plots have there.
+ */
+export function renderDriftCheckReport(
+  result: DriftCheckResult,
+  format: 'markdown' | 'html',
+  plotHref: (name: DriftPlotName) => string,
+): string {
+  const input: DriftReportInput = {
+    evaluation: {
+      status: result.status,
+      windowRows: result.window.rows,
+      thresholds: result.thresholds,
+      checks: result.checks,
+      alerts: result.checks.filter((c) => c.status === 'alert'),
+      alertCount: result.alertCount,
+      retrainRecommended: result.retrainRecommended,
+    },
+    checkedAt: result.checkedAt,
+    windowDescription: result.window.description,
+    firstTs: result.window.firstTs,
+    lastTs: result.window.lastTs,
+    referenceCreatedAt: result.reference.createdAt,
+    referenceRows: result.reference.rows,
+    plots: driftPlotLinks(plotHref),
+  };
+  return format === 'html' ? renderDriftReportHtml(input) : renderDriftReportMarkdown(input);
 }
 
 /** The plots of a check with their report titles, given how to link each file. */

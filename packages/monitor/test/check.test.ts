@@ -16,6 +16,7 @@ import {
   DRIFT_REPORT_FILES,
   checkStamp,
   readDriftHistory,
+  renderDriftCheckReport,
   runDriftCheck,
   type DriftCheckResult,
 } from '../src/check.js';
@@ -92,6 +93,27 @@ describe('runDriftCheck', () => {
     expect(
       readFileSync(join(dataDir, 'monitoring', 'reports', 'latest', DRIFT_REPORT_FILES.html), 'utf8'),
     ).toBe(html);
+  });
+
+  it('renders the report again with other plot links, for files uploaded elsewhere', () => {
+    const html = renderDriftCheckReport(
+      first,
+      'html',
+      (name) => `/artifacts/run-1/plots/${name}.png?x=1&y=2`,
+    );
+    expect(html).toContain('src="/artifacts/run-1/plots/history.png?x=1&amp;y=2"');
+    expect(html).toContain('<tr class="alert"><td>psi.district</td>');
+    const md = renderDriftCheckReport(first, 'markdown', (name) => `plots/${name}.png`);
+    expect(md).toContain('(plots/district.png)');
+    expect(md).toBe(
+      readFileSync(first.reports.markdown, 'utf8').replace(
+        /\.\.\/\.\.\/plots\/[^/]+\/([a-z-]+)\.png/g,
+        (_, file: string) => {
+          const name = Object.entries(DRIFT_PLOT_FILES).find(([, f]) => f === `${file}.png`)![0];
+          return `plots/${name}.png`;
+        },
+      ),
+    );
   });
 
   it('reads earlier checks back as history and keeps only the last keepChecks folders', async () => {
