@@ -1,8 +1,10 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { migrate, openDatabase } from '../src/store/database.js';
-import { tempDir } from './temp-registry.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from '../src/store/wal-checkpointer.js';
+import { tempDir, tempRegistry } from './temp-registry.js';
 
 describe('openDatabase', () => {
   it('creates the folder, uses WAL and applies every migration once', () => {
@@ -47,5 +49,31 @@ describe('openDatabase', () => {
     db.prepare("INSERT INTO schema_migrations VALUES (500, 'future', 0)").run();
     expect(() => migrate(db)).toThrow(/version 500, newer than this server's 1/);
     db.close();
+  });
+});
+
+describe('WAL checkpoints', () => {
+  it('are done by the worker thread: the database file grows without the main connection checkpointing', async () => {
+    const registry = tempRegistry();
+    try {
+      const run = await registry.ok<{ run: { info: { run_id: string } } }>('POST', 'runs/create', {});
+      const before = statSync(registry.dbPath).size;
+      const metrics = Array.from({ length: 1000 }, (_, i) => ({
+        key: `m${i % 50}`,
+        value: i,
+        timestamp: i,
+        step: i,
+      }));
+      await registry.ok('POST', 'runs/log-batch', { run_id: run.run.info.run_id, metrics });
+      // Far below the fallback threshold, so only the worker can have copied pages into the file.
+      expect(registry.app.db.pragma('wal_autocheckpoint', { simple: true })).toBe(
+        FALLBACK_AUTOCHECKPOINT_PAGES,
+      );
+      await expect
+        .poll(() => statSync(registry.dbPath).size, { timeout: 5000, interval: 100 })
+        .toBeGreaterThan(before);
+    } finally {
+      await registry.close();
+    }
   });
 });

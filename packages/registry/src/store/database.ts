@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { RegistryError } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from './wal-checkpointer.js';
 
 export type { Database } from 'better-sqlite3';
 
@@ -24,8 +25,10 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    // Another process (a CLI reading the file) may hold a lock briefly.
+    // Another process (a CLI reading the file) or the checkpoint worker may hold a lock briefly.
     db.pragma('busy_timeout = 5000');
+    // Checkpoints normally run in a worker (wal-checkpointer.ts); this is the fallback.
+    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     migrate(db, migrations);
   } catch (error) {
     db.close();

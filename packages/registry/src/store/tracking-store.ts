@@ -272,9 +272,10 @@ const EXPERIMENT_ATTRIBUTE_COLUMNS: Record<string, { column: string; numeric: bo
 function runCondition(c: Comparison): SqlCondition {
   switch (c.type) {
     case 'metric': {
+      // IN (not a correlated EXISTS) lets SQLite start from the (key, value) index when that is selective.
       const inner = numericCondition('m.value', c);
       return {
-        sql: `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ? AND m.is_nan = 0 AND ${inner.sql})`,
+        sql: `r.run_id IN (SELECT m.run_id FROM latest_metrics m WHERE m.key = ? AND m.is_nan = 0 AND ${inner.sql})`,
         params: [c.key, ...inner.params],
       };
     }
@@ -283,7 +284,7 @@ function runCondition(c: Comparison): SqlCondition {
       const table = c.type === 'param' ? 'params' : 'tags';
       const inner = stringCondition('x.value', c);
       return {
-        sql: `EXISTS (SELECT 1 FROM ${table} x WHERE x.run_id = r.run_id AND x.key = ? AND ${inner.sql})`,
+        sql: `r.run_id IN (SELECT x.run_id FROM ${table} x WHERE x.key = ? AND ${inner.sql})`,
         params: [c.key, ...inner.params],
       };
     }
@@ -433,15 +434,24 @@ export class SqliteTrackingStore implements TrackingStore {
       ),
       paramsOf: db.prepare<[string], KeyValueRow>('SELECT * FROM params WHERE run_id = ? ORDER BY key'),
       tagsOf: db.prepare<[string], KeyValueRow>('SELECT * FROM tags WHERE run_id = ? ORDER BY key'),
-      latestMetricsIn: db.prepare<[string], MetricRow>(
-        'SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key',
-      ),
-      paramsIn: db.prepare<[string], KeyValueRow>(
-        'SELECT * FROM params WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key',
-      ),
-      tagsIn: db.prepare<[string], KeyValueRow>(
-        'SELECT * FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key',
-      ),
+      // Hydration of a page of runs: ORDER BY the primary key needs no sort step, and raw
+      // rows (arrays) skip building an object per row.
+      latestMetricsIn: db
+        .prepare<[string], [string, string, number | null, number, number, number]>(
+          `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics
+           WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key`,
+        )
+        .raw(),
+      paramsIn: db
+        .prepare<[string], [string, string, string]>(
+          'SELECT run_id, key, value FROM params WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key',
+        )
+        .raw(),
+      tagsIn: db
+        .prepare<[string], [string, string, string]>(
+          'SELECT run_id, key, value FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key',
+        )
+        .raw(),
       metricHistory: db.prepare<[string, string, number, number], MetricRow>(
         `SELECT run_id, key, value, is_nan, timestamp, step FROM metrics
          WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid LIMIT ? OFFSET ?`,
@@ -850,13 +860,15 @@ export class SqliteTrackingStore implements TrackingStore {
     for (const row of rows) {
       runs.set(row.run_id, { info: toRunInfo(row), data: { metrics: [], params: [], tags: [] } });
     }
-    for (const m of this.statements.latestMetricsIn.all(ids))
-      runs.get(m.run_id)?.data.metrics?.push(toMetric(m));
-    for (const p of this.statements.paramsIn.all(ids)) {
-      runs.get(p.run_id)?.data.params?.push({ key: p.key, value: p.value });
+    for (const [runId, key, value, isNan, timestamp, step] of this.statements.latestMetricsIn.all(ids)) {
+      runs
+        .get(runId)
+        ?.data.metrics?.push(toMetric({ run_id: runId, key, value, is_nan: isNan, timestamp, step }));
     }
-    for (const t of this.statements.tagsIn.all(ids))
-      runs.get(t.run_id)?.data.tags?.push({ key: t.key, value: t.value });
+    for (const [runId, key, value] of this.statements.paramsIn.all(ids))
+      runs.get(runId)?.data.params?.push({ key, value });
+    for (const [runId, key, value] of this.statements.tagsIn.all(ids))
+      runs.get(runId)?.data.tags?.push({ key, value });
     return [...runs.values()];
   }
 }

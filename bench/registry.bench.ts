@@ -1,0 +1,406 @@
+/**
+ * Registry benchmark, against the real service (packages/registry/src/main.ts in a child process,
+ * LOG_LEVEL=warn) with the load generator (autocannon) in this process, all on 127.0.0.1.
+ *
+ *   pnpm bench:registry [--rounds 3] [--duration 20] [--connections 50] [--search-runs 10000] [--out FILE]
+ *
+ * 1. log-metric: POST /api/2.0/mlflow/runs/log-metric at `connections` connections for `duration`
+ *    seconds while 2 more connections keep loading the UI's runs page (GET / plus the runs/search
+ *    its script sends for a 50-run experiment). Rounds alternate with a ceiling round on the
+ *    cheapest route of the same server (a static UI file) so both see the same background load;
+ *    the result is the median round. Afterwards every acknowledged metric is counted in SQLite.
+ * 2. runs search over `search-runs` runs (created through the API, each with metrics, params and
+ *    tags) with a metric filter: client-observed HTTP latency, median of 15 after 3 warm-ups.
+ *
+ * Targets (issue 3): log-metric >= 2,000 req/s with p99 <= 50 ms; search <= 100 ms.
+ * Writes bench/results/registry.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p90: number; p99: number; average: number; max: number };
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const autocannon = createRequire(join(root, 'package.json'))('autocannon') as Autocannon;
+// better-sqlite3 is a dependency of the registry package, not of the repository root.
+const registryRequire = createRequire(join(root, 'packages', 'registry', 'package.json'));
+/** The few better-sqlite3 calls used here (its types resolve only inside the registry package). */
+interface ReadonlyDatabase {
+  prepare(sql: string): { pluck(): { get(...parameters: unknown[]): unknown } };
+  close(): void;
+}
+const Database = registryRequire('better-sqlite3') as new (
+  path: string,
+  options: { readonly: boolean },
+) => ReadonlyDatabase;
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '20' },
+    'ceiling-duration': { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    'ui-connections': { type: 'string', default: '2' },
+    'search-runs': { type: 'string', default: '10000' },
+    'search-samples': { type: 'string', default: '15' },
+    out: { type: 'string', default: join(root, 'bench', 'results', 'registry.json') },
+  },
+});
+const rounds = Number(values.rounds);
+const duration = Number(values.duration);
+const ceilingDuration = Number(values['ceiling-duration']);
+const connections = Number(values.connections);
+const uiConnections = Number(values['ui-connections']);
+const searchRuns = Number(values['search-runs']);
+const searchSamples = Number(values['search-samples']);
+
+const TARGET = { logMetricRequestsPerSecond: 2000, logMetricP99Ms: 50, searchMs: 100 };
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'packages', 'registry', 'src', 'main.ts')],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        REGISTRY_PORT: String(port),
+        REGISTRY_HOST: '127.0.0.1',
+        REGISTRY_DB: join(dir, 'registry.db'),
+        REGISTRY_ARTIFACT_ROOT: join(dir, 'mlruns'),
+        REGISTRY_TOKEN: '',
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i += 1) {
+    try {
+      if ((await fetch(`${url}/api/2.0/mlflow/experiments/get?experiment_id=0`)).ok) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('the registry did not start within 20 s');
+}
+
+async function call<T>(url: string, endpoint: string, body: unknown): Promise<T> {
+  const response = await fetch(`${url}/api/2.0/mlflow/${endpoint}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${endpoint}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Runs `count` tasks with at most `limit` in flight. */
+async function pool(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+/** Creates `count` runs with 3 metrics, 3 params and 2 tags each; metric f1 is uniform in [0, 1). */
+async function seedRuns(url: string, experimentId: string, count: number): Promise<void> {
+  let seed = 12345;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  await pool(count, 16, async (i) => {
+    const { run } = await call<{ run: { info: { run_id: string } } }>(url, 'runs/create', {
+      experiment_id: experimentId,
+      run_name: `run-${i}`,
+      start_time: 1_700_000_000_000 + i * 1000,
+      tags: [{ key: 'trigger', value: i % 3 === 0 ? 'drift' : 'schedule' }],
+    });
+    const f1 = random();
+    await call(url, 'runs/log-batch', {
+      run_id: run.info.run_id,
+      metrics: [
+        { key: 'f1', value: f1, timestamp: 1, step: 0 },
+        { key: 'accuracy', value: Math.min(1, f1 + 0.05), timestamp: 1, step: 0 },
+        { key: 'loss', value: 1 - f1, timestamp: 1, step: 0 },
+      ],
+      params: [
+        { key: 'trees', value: String(50 + (i % 4) * 50) },
+        { key: 'max_depth', value: String(6 + (i % 5)) },
+        { key: 'seed', value: String(i) },
+      ],
+      tags: [{ key: 'dataset', value: `listings-${i % 10}` }],
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function summarise(result: AutocannonResult) {
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    total: result.requests.total,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      average: Number(result.latency.average.toFixed(2)),
+      max: result.latency.max,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'registry-bench-'));
+  const server = await startServer(dir);
+  const { url } = server;
+  const started = new Date().toISOString();
+  try {
+    // --- log-metric under UI load ---------------------------------------------------------
+    const metricsExperiment = (
+      await call<{ experiment_id: string }>(url, 'experiments/create', { name: 'bench-log-metric' })
+    ).experiment_id;
+    const { run } = await call<{ run: { info: { run_id: string } } }>(url, 'runs/create', {
+      experiment_id: metricsExperiment,
+      run_name: 'hammer',
+    });
+    const runId = run.info.run_id;
+    const uiExperiment = (
+      await call<{ experiment_id: string }>(url, 'experiments/create', { name: 'bench-ui' })
+    ).experiment_id;
+    await seedRuns(url, uiExperiment, 50);
+
+    let step = 0;
+    const logMetricRequest = {
+      method: 'POST',
+      path: '/api/2.0/mlflow/runs/log-metric',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request: Record<string, unknown>) => {
+        step += 1;
+        return {
+          ...request,
+          body: JSON.stringify({
+            run_id: runId,
+            key: `m${step % 8}`,
+            value: step / 7,
+            timestamp: Date.now(),
+            step,
+          }),
+        };
+      },
+    };
+    const uiRequests = [
+      { method: 'GET', path: '/' },
+      {
+        method: 'POST',
+        path: '/ajax-api/2.0/mlflow/runs/search',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          experiment_ids: [uiExperiment],
+          order_by: ['attributes.start_time DESC'],
+          max_results: 1000,
+        }),
+      },
+    ];
+
+    console.log(
+      `warm-up (3 s), then ${rounds} rounds of ceiling ${ceilingDuration} s / log-metric ${duration} s`,
+    );
+    await autocannon({ url, connections, duration: 3, requests: [logMetricRequest] });
+    const ceilingRounds = [];
+    const metricRounds = [];
+    const uiRounds = [];
+    for (let round = 0; round < rounds; round += 1) {
+      const ceiling = await autocannon({
+        url: `${url}/ui/styles.css`,
+        connections,
+        duration: ceilingDuration,
+      });
+      ceilingRounds.push(summarise(ceiling));
+      const [metrics, ui] = await Promise.all([
+        autocannon({ url, connections, duration, requests: [logMetricRequest] }),
+        autocannon({ url, connections: uiConnections, duration, requests: uiRequests }),
+      ]);
+      metricRounds.push(summarise(metrics));
+      uiRounds.push(summarise(ui));
+      console.log(
+        `round ${round + 1}: ceiling ${Math.round(ceiling.requests.average)} req/s; log-metric ${Math.round(metrics.requests.average)} req/s p99 ${metrics.latency.p99} ms (non-2xx ${metrics.non2xx}, errors ${metrics.errors}); UI ${Math.round(ui.requests.average)} req/s p99 ${ui.latency.p99} ms`,
+      );
+    }
+    const medianRound = [...metricRounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[
+      Math.floor(rounds / 2)
+    ]!;
+    const acknowledged = metricRounds.reduce((sum, r) => sum + r.ok, 0);
+
+    // --- runs search over many runs ----------------------------------------------------------
+    const searchExperiment = (
+      await call<{ experiment_id: string }>(url, 'experiments/create', { name: 'bench-search' })
+    ).experiment_id;
+    const seedStart = performance.now();
+    await seedRuns(url, searchExperiment, searchRuns);
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    console.log(`seeded ${searchRuns} runs in ${seedSeconds.toFixed(1)} s`);
+
+    const queries = [
+      { name: 'metric filter, UI page (100 runs)', filter: 'metrics.f1 > 0.9', max_results: 100 },
+      { name: 'metric filter, default page (1000 runs)', filter: 'metrics.f1 > 0.9' },
+      {
+        name: 'metric filter ordered by the metric (100 runs)',
+        filter: 'metrics.f1 > 0.5',
+        max_results: 100,
+        order_by: ['metrics.f1 DESC'],
+      },
+      {
+        name: 'metric and param filter (100 runs)',
+        filter: "metrics.f1 > 0.5 AND params.trees = '100'",
+        max_results: 100,
+      },
+    ];
+    const searches = [];
+    for (const query of queries) {
+      const body = { experiment_ids: [searchExperiment], ...query, name: undefined };
+      const timings: number[] = [];
+      let returned = 0;
+      for (let i = 0; i < searchSamples + 3; i += 1) {
+        const start = performance.now();
+        const result = await call<{ runs?: unknown[] }>(url, 'runs/search', body);
+        const elapsed = performance.now() - start;
+        returned = result.runs?.length ?? 0;
+        if (i >= 3) timings.push(elapsed);
+      }
+      const entry = {
+        name: query.name,
+        request: body,
+        runsReturned: returned,
+        medianMs: Number(median(timings).toFixed(1)),
+        minMs: Number(Math.min(...timings).toFixed(1)),
+        maxMs: Number(Math.max(...timings).toFixed(1)),
+        samples: timings.length,
+      };
+      searches.push(entry);
+      console.log(`search "${query.name}": median ${entry.medianMs} ms (${returned} runs returned)`);
+    }
+
+    // --- every acknowledged metric stored? -------------------------------------------------
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+    const db = new Database(join(dir, 'registry.db'), { readonly: true });
+    const stored = db.prepare('SELECT COUNT(*) FROM metrics WHERE run_id = ?').pluck().get(runId) as number;
+    const sqliteVersion = db.prepare('SELECT sqlite_version()').pluck().get() as string;
+    db.close();
+    // The warm-up's writes are stored too, so stored >= acknowledged-in-rounds.
+    console.log(`metrics acknowledged in rounds: ${acknowledged}; stored (including warm-up): ${stored}`);
+
+    const mainSearch = searches[1]!;
+    const results = {
+      benchmark: 'registry',
+      command: 'pnpm bench:registry',
+      date: started,
+      machine: {
+        cpu: cpus()[0]?.model,
+        cores: cpus().length,
+        memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+        freeMemoryGiB: Number((freemem() / 2 ** 30).toFixed(1)),
+        loadAverage: loadavg(),
+        os: `${process.platform} ${release()}`,
+        node: process.version,
+        fastify: JSON.parse(readFileSync(registryRequire.resolve('fastify/package.json'), 'utf8')).version,
+        betterSqlite3: JSON.parse(
+          readFileSync(registryRequire.resolve('better-sqlite3/package.json'), 'utf8'),
+        ).version,
+        sqlite: sqliteVersion,
+        note: 'server (child process) and load generator share the same cores',
+      },
+      settings: {
+        rounds,
+        durationS: duration,
+        ceilingDurationS: ceilingDuration,
+        connections,
+        uiConnections,
+        searchRuns,
+        searchSamples,
+      },
+      logMetric: {
+        median: medianRound,
+        rounds: metricRounds,
+        ceilingStaticFile: {
+          median: median(ceilingRounds.map((r) => r.requestsPerSecond)),
+          rounds: ceilingRounds,
+        },
+        ratioToCeiling: Number(
+          (medianRound.requestsPerSecond / median(ceilingRounds.map((r) => r.requestsPerSecond))).toFixed(3),
+        ),
+        concurrentUiRunsPage: { rounds: uiRounds },
+        acknowledgedInRounds: acknowledged,
+        storedIncludingWarmup: stored,
+      },
+      search: { seededRuns: searchRuns, seedSeconds: Number(seedSeconds.toFixed(1)), queries: searches },
+      targets: {
+        logMetric: {
+          requestsPerSecond: TARGET.logMetricRequestsPerSecond,
+          p99Ms: TARGET.logMetricP99Ms,
+          met:
+            medianRound.requestsPerSecond >= TARGET.logMetricRequestsPerSecond &&
+            medianRound.latencyMs.p99 <= TARGET.logMetricP99Ms,
+        },
+        search: { ms: TARGET.searchMs, query: mainSearch.name, met: mainSearch.medianMs <= TARGET.searchMs },
+      },
+    };
+    mkdirSync(dirname(values.out!), { recursive: true });
+    writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`wrote ${values.out}`);
+    console.log(
+      `log-metric: ${medianRound.requestsPerSecond} req/s, p99 ${medianRound.latencyMs.p99} ms (target >= ${TARGET.logMetricRequestsPerSecond}, <= ${TARGET.logMetricP99Ms} ms): ${results.targets.logMetric.met ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `search: ${mainSearch.medianMs} ms (target <= ${TARGET.searchMs} ms): ${results.targets.search.met ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
