@@ -170,8 +170,9 @@ export class RandomForest {
   /**
    * Inference copy of the nodes, 16 bytes each in one buffer so a visit reads
    * one cache line: float64 slot 2i = threshold; int32 slot 4i+2 = feature * 2 +
-   * missingLeft (-1 for a leaf), 4i+3 = right child (leaf: offset in values).
-   * The left child is always i + 1 (pre-order), so it needs no slot.
+   * missingLeft (-1 for a leaf); int32 slot 4i+3 = the left child, whose right
+   * sibling is always next to it (leaf: offset of its distribution in values).
+   * Laid out for the cache (see `layoutTree`), not in the stored pre-order.
    */
   private readonly nodeThreshold: Float64Array;
   private readonly nodeCode: Int32Array;
@@ -194,11 +195,14 @@ export class RandomForest {
     const buffer = new ArrayBuffer(nNodes * 16);
     this.nodeThreshold = new Float64Array(buffer);
     this.nodeCode = new Int32Array(buffer);
+    const position = new Int32Array(nNodes);
+    for (let t = 0; t < this.nTrees; t++) layoutTree(state, state.nodeOffsets[t]!, position);
     for (let i = 0; i < nNodes; i++) {
       const f = state.feature[i]!;
-      this.nodeThreshold[2 * i] = state.threshold[i]!;
-      this.nodeCode[4 * i + 2] = f >= 0 ? f * 2 + state.missingLeft[i]! : -1;
-      this.nodeCode[4 * i + 3] = f >= 0 ? state.right[i]! : state.left[i]!;
+      const p = position[i]!;
+      this.nodeThreshold[2 * p] = state.threshold[i]!;
+      this.nodeCode[4 * p + 2] = f >= 0 ? f * 2 + state.missingLeft[i]! : -1;
+      this.nodeCode[4 * p + 3] = f >= 0 ? position[i + 1]! : state.left[i]!;
     }
   }
 
@@ -350,30 +354,34 @@ export class RandomForest {
       let c1 = code[4 * i1 + 2]!;
       let c2 = code[4 * i2 + 2]!;
       let c3 = code[4 * i3 + 2]!;
-      // A leaf's code is -1: loop until all four have the sign bit set.
+      // A leaf's code is -1: loop until all four have the sign bit set. The next
+      // node is the left child + 1 when the row goes right: v > threshold, or v
+      // is NaN and the missing bit (code & 1) is 0. Arithmetic instead of
+      // branches: which way a row goes is unpredictable, and mispredicted
+      // branches were most of the cost.
       while ((c0 & c1 & c2 & c3) >= 0) {
         if (c0 >= 0) {
           const v = x[base + (c0 >> 1)]!;
           const th = threshold[2 * i0]!;
-          i0 = v <= th || (!(v > th) && (c0 & 1) === 1) ? i0 + 1 : code[4 * i0 + 3]!;
+          i0 = code[4 * i0 + 3]! + (+(v > th) | (+(v !== v) & ~c0 & 1));
           c0 = code[4 * i0 + 2]!;
         }
         if (c1 >= 0) {
           const v = x[base + (c1 >> 1)]!;
           const th = threshold[2 * i1]!;
-          i1 = v <= th || (!(v > th) && (c1 & 1) === 1) ? i1 + 1 : code[4 * i1 + 3]!;
+          i1 = code[4 * i1 + 3]! + (+(v > th) | (+(v !== v) & ~c1 & 1));
           c1 = code[4 * i1 + 2]!;
         }
         if (c2 >= 0) {
           const v = x[base + (c2 >> 1)]!;
           const th = threshold[2 * i2]!;
-          i2 = v <= th || (!(v > th) && (c2 & 1) === 1) ? i2 + 1 : code[4 * i2 + 3]!;
+          i2 = code[4 * i2 + 3]! + (+(v > th) | (+(v !== v) & ~c2 & 1));
           c2 = code[4 * i2 + 2]!;
         }
         if (c3 >= 0) {
           const v = x[base + (c3 >> 1)]!;
           const th = threshold[2 * i3]!;
-          i3 = v <= th || (!(v > th) && (c3 & 1) === 1) ? i3 + 1 : code[4 * i3 + 3]!;
+          i3 = code[4 * i3 + 3]! + (+(v > th) | (+(v !== v) & ~c3 & 1));
           c3 = code[4 * i3 + 2]!;
         }
       }
@@ -397,8 +405,7 @@ export class RandomForest {
       while (c >= 0) {
         const v = x[base + (c >> 1)]!;
         const th = threshold[2 * i]!;
-        // NaN compares false both ways and follows the stored direction.
-        i = v <= th || (!(v > th) && (c & 1) === 1) ? i + 1 : code[4 * i + 3]!;
+        i = code[4 * i + 3]! + (+(v > th) | (+(v !== v) & ~c & 1));
         c = code[4 * i + 2]!;
       }
       const offset = code[4 * i + 3]!;
@@ -615,6 +622,47 @@ async function growTrees(
   }
   if (failure !== undefined) throw failure;
   signal?.throwIfAborted();
+}
+
+/** Levels of each tree laid out breadth-first at the front of its nodes. */
+const HOT_LEVELS = 8;
+
+/**
+ * Positions of one tree's nodes (tree starting at `root`, pre-order with
+ * left child i + 1) in the inference buffer, written into `position`. The top
+ * HOT_LEVELS levels, which every prediction walks, come first in breadth-first
+ * order: for 100 trees they take well under a megabyte and stay in the L2
+ * cache. Below them each subtree is laid out depth-first. Everywhere, the two
+ * children of a node are adjacent, so one index finds both.
+ */
+function layoutTree(s: ForestState, root: number, position: Int32Array): void {
+  const { feature, right } = s;
+  let next = root;
+  position[root] = next++;
+  // Breadth-first over the hot levels; `level` ends as the first cold level.
+  let level: number[] = [root];
+  for (let depth = 0; depth < HOT_LEVELS && level.length > 0; depth++) {
+    const below: number[] = [];
+    for (const node of level) {
+      if (feature[node]! < 0) continue;
+      position[node + 1] = next++;
+      position[right[node]!] = next++;
+      below.push(node + 1, right[node]!);
+    }
+    level = below;
+  }
+  // Depth-first below: a node's children pair follows it when it is reached first.
+  const stack: number[] = [];
+  for (const top of level) {
+    stack.push(top);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (feature[node]! < 0) continue;
+      position[node + 1] = next++;
+      position[right[node]!] = next++;
+      stack.push(right[node]!, node + 1);
+    }
+  }
 }
 
 /** Bins and labels for the growers; in SharedArrayBuffers when worker threads will read them. */

@@ -84,6 +84,29 @@ describe('trainForest', () => {
     expect(restored.params.maxDepth).toBe(12);
   });
 
+  it('predicts through its flat cache-ordered layout exactly what walking each grown tree gives', async () => {
+    const { X, y } = threeClassSet(600, 14, { noise: 0.2, missing: 0.1 });
+    // Deep trees (more than the breadth-first hot levels) with missing values in both directions.
+    const forest = await trainForest(X, y, 3, { nTrees: 9, threads: 1 });
+    const rows = [...Array.from({ length: 50 }, (_, r) => Array.from(X.data.subarray(r * 6, r * 6 + 6)))];
+    rows.push(new Array<number>(6).fill(Number.NaN), [0.5, Number.NaN, 0.2, 0.9, Number.NaN, 0.1]);
+    for (const row of rows) {
+      const expected = [0, 0, 0];
+      for (let t = 0; t < forest.nTrees; t++) {
+        const tree = forest.treeAt(t);
+        let i = 0;
+        while (tree.feature[i]! >= 0) {
+          const v = row[tree.feature[i]!]!;
+          const goLeft = Number.isNaN(v) ? tree.missingLeft[i] === 1 : v <= tree.threshold[i]!;
+          i = goLeft ? tree.left[i]! : tree.right[i]!;
+        }
+        for (let c = 0; c < 3; c++) expected[c]! += tree.values[tree.left[i]! + c]!;
+      }
+      const proba = forest.predictProba(row);
+      for (let c = 0; c < 3; c++) expect(proba[c]).toBeCloseTo(expected[c]! / forest.nTrees, 14);
+    }
+  });
+
   it('handles missing values at prediction time, trained with or without them', async () => {
     const { X, y } = threeClassSet(300, 7, { missing: 0.2 });
     const forest = await trainForest(X, y, 3, { nTrees: 5, threads: 1 });
