@@ -24,3 +24,5 @@ export * from './tree.js';
 export * from './forest.js';
 export * from './checkpoint.js';
 export * from './report.js';
+export * from './bundle.js';
+export * from './training.js';

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidArgumentError,
+  InvalidDataError,
+  labelIndices,
+  listingsFingerprint,
+  PRICE_CATEGORIES,
+  trainModel,
+} from '../src/index.js';
+import { labelledListings } from './labelled-listings.js';
+
+const listings = labelledListings(800, 11);
+
+describe('trainModel', () => {
+  it('holds out a stratified 20 %, beats chance and the bundle records how it was trained', async () => {
+    const progress: number[] = [];
+    const result = await trainModel(listings, {
+      trees: 12,
+      seed: 5,
+      threads: 1,
+      onProgress: (done, total) => {
+        expect(total).toBe(12);
+        progress.push(done);
+      },
+    });
+    expect(result.nTrain + result.nEval).toBe(listings.length);
+    expect(result.nEval).toBeCloseTo(listings.length * 0.2, -1);
+    expect(result.testSet).toHaveLength(result.nEval);
+    expect(result.trainSet).toHaveLength(result.nTrain);
+    // Class shares of the hold-out follow the data's.
+    const share = (rows: typeof listings, c: string) =>
+      rows.filter((l) => l.price_category === c).length / rows.length;
+    for (const c of PRICE_CATEGORIES)
+      expect(Math.abs(share(result.testSet!, c) - share(listings, c))).toBeLessThan(0.01);
+    expect(progress.at(-1)).toBe(12);
+    expect(result.metrics.accuracy).toBeGreaterThan(0.6); // chance is about 0.4
+    expect(result.metrics.n).toBe(result.nEval);
+    expect(result.baselineMetrics?.accuracy).toBeGreaterThan(0.5);
+    expect(result.fitSeconds).toBeGreaterThan(0);
+    const { metadata } = result.bundle;
+    expect(metadata).toMatchObject({
+      nTrain: result.nTrain,
+      nEval: result.nEval,
+      seed: 5,
+      trees: 12,
+      evaluation: 'holdout',
+      dataFingerprint: listingsFingerprint(result.trainSet),
+    });
+    expect(metadata.metrics).toEqual(result.metrics);
+    expect(Date.parse(metadata.trainedAt)).not.toBeNaN();
+    expect(result.bundle.labels).toEqual([...PRICE_CATEGORIES]);
+  });
+
+  it('evaluates on the given listings instead of a hold-out', async () => {
+    const evalListings = labelledListings(200, 12);
+    const result = await trainModel(listings, { trees: 5, threads: 1, evalListings, baseline: false });
+    expect(result.nTrain).toBe(listings.length);
+    expect(result.nEval).toBe(200);
+    expect(result.testSet).toBeUndefined();
+    expect(result.baselineMetrics).toBeNull();
+    expect(result.bundle.metadata.evaluation).toBe('eval-set');
+  });
+
+  it('is reproducible: the same data and seed give the same forest, pipeline and metrics', async () => {
+    const a = await trainModel(listings, { trees: 6, seed: 9, threads: 1, baseline: false });
+    const b = await trainModel(listings, { trees: 6, seed: 9, threads: 2, baseline: false });
+    expect(b.bundle.forest).toEqual(a.bundle.forest);
+    expect(b.bundle.pipeline).toEqual(a.bundle.pipeline);
+    expect(b.metrics).toEqual(a.metrics);
+  });
+
+  it('serves the trained model straight from the result', async () => {
+    const result = await trainModel(listings, { trees: 5, threads: 1, baseline: false });
+    const prediction = result.model.predict(listings[0]!);
+    expect(PRICE_CATEGORIES).toContain(prediction.price_category);
+    const sum = Object.values(prediction.probabilities).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 12);
+  });
+
+  it('refuses no data, an empty evaluation set and bad settings with clear messages', async () => {
+    await expect(trainModel([])).rejects.toThrow(InvalidDataError);
+    await expect(trainModel(listings, { evalListings: [] })).rejects.toThrow(/evaluation set is empty/);
+    await expect(trainModel(listings, { trees: 0 })).rejects.toThrow(InvalidArgumentError);
+    await expect(trainModel(listings, { holdout: 1.5 })).rejects.toThrow(/between 0 and 1/);
+  });
+});
+
+describe('listingsFingerprint', () => {
+  it('changes with any value or label and not otherwise', () => {
+    const rows = listings.slice(0, 20);
+    expect(listingsFingerprint(rows)).toBe(listingsFingerprint(rows.map((r) => ({ ...r }))));
+    expect(listingsFingerprint(rows)).toMatch(/^[0-9a-f]{64}$/);
+    const changed = rows.map((r, i) =>
+      i === 3 ? { ...r, GrossSquareMeters: (r.GrossSquareMeters ?? 0) + 1 } : r,
+    );
+    expect(listingsFingerprint(changed)).not.toBe(listingsFingerprint(rows));
+  });
+});
+
+describe('labelIndices', () => {
+  it('maps categories to PRICE_CATEGORIES indices and names a bad one', () => {
+    expect(Array.from(labelIndices(listings.slice(0, 3)))).toEqual(
+      listings.slice(0, 3).map((l) => PRICE_CATEGORIES.indexOf(l.price_category)),
+    );
+    expect(() => labelIndices([{ ...listings[0]!, price_category: 'huge' as never }])).toThrow(
+      /listing 0 has price_category "huge"/,
+    );
+  });
+});
