@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { TRAINING_TASK_QUEUE, RegistryClient, createLogger, type Config } from '@mlops/core';
+import { runWorker } from '@mlops/core/worker-host';
+import { createActivities } from './activities.js';
+
+/** The module holding this queue's workflows. */
+export const TRAINING_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows.ts', import.meta.url));
+
+/** Runs the training worker until SIGINT/SIGTERM (in-flight training gets 30 s, then resumes elsewhere from its checkpoint). */
+export async function runTrainingWorker(config: Config): Promise<void> {
+  const logger = createLogger({ name: 'train', level: config.LOG_LEVEL });
+  const registry = new RegistryClient({
+    baseUrl: config.REGISTRY_URL,
+    token: config.REGISTRY_TOKEN,
+    retries: 5,
+  });
+  await runWorker({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: TRAINING_TASK_QUEUE,
+    workflowsPath: TRAINING_WORKFLOWS_PATH,
+    activities: createActivities({ config, registry, logger }),
+    logger,
+  });
+}

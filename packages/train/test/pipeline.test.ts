@@ -1,0 +1,119 @@
+/**
+ * The training workflow with its real activities: a real dev server, the real
+ * registry on loopback, synthetic listings in a temp data folder.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PRODUCTION_ALIAS,
+  RegistryClient,
+  STAGING_ALIAS,
+  TRAINING_EXPERIMENT,
+  createLogger,
+  loadBundle,
+  loadConfig,
+  trainModel,
+  writeSyntheticListings,
+  type Config,
+  type LabelledListing,
+  type TrainingResult,
+} from '@mlops/core';
+import { startTestTemporal } from '../../../test/support/temporal-env.js';
+import { startTempRegistry } from '../../../test/support/temp-registry-server.js';
+import { createActivities } from '../src/activities.js';
+
+const workflowsPath = fileURLToPath(new URL('../src/workflows.ts', import.meta.url));
+
+describe('trainingPipeline with its real activities', () => {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundleWithSourceMap;
+  let registryServer: Awaited<ReturnType<typeof startTempRegistry>>;
+  let registry: RegistryClient;
+  let dir: string;
+  let config: Config;
+  let queue = 0;
+
+  beforeAll(async () => {
+    [env, bundle, registryServer] = await Promise.all([
+      startTestTemporal(),
+      bundleWorkflowCode({ workflowsPath }),
+      startTempRegistry(),
+    ]);
+    registry = new RegistryClient({ baseUrl: registryServer.url });
+    dir = mkdtempSync(join(tmpdir(), 'train-pipeline-'));
+    config = loadConfig({
+      DATA_DIR: join(dir, 'data'),
+      MODEL_DIR: join(dir, 'models'),
+      REGISTRY_URL: registryServer.url,
+      TRAIN_TREES: '20',
+      LOG_LEVEL: 'warn',
+    });
+    await writeSyntheticListings(join(config.DATA_DIR, 'raw', 'listings.csv'), { rows: 3000, seed: 7 });
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await registryServer?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function train(input: object): Promise<TrainingResult> {
+    const taskQueue = `training-real-${++queue}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: createActivities({
+        config,
+        registry,
+        logger: createLogger({ name: 'train-test', level: 'warn' }),
+      }),
+    });
+    return worker.runUntil(
+      env.client.workflow.execute('trainingPipeline', {
+        taskQueue,
+        workflowId: `training-real-${queue}`,
+        args: [{ trigger: { reason: 'manual' }, ...input }],
+      }),
+    );
+  }
+
+  it('registers a version with its artifacts and promotes the first one to production and staging', async () => {
+    const result = await train({});
+    expect(result.version).toBe('1');
+    expect(result.decision).toMatchObject({ promoted: true, productionVersion: null });
+    expect(result.metrics.macro_f1).toBeGreaterThan(0.5);
+
+    expect((await registry.getModelVersionByAlias(config.MODEL_NAME, PRODUCTION_ALIAS))?.version).toBe('1');
+    expect((await registry.getModelVersionByAlias(config.MODEL_NAME, STAGING_ALIAS))?.version).toBe('1');
+    const run = await registry.getRun(result.runId);
+    expect(run.data.tags['promotion.decision']).toBe('promoted');
+    expect(run.data.tags['trigger.reason']).toBe('manual');
+    const artifacts = (await registry.listArtifacts(result.runId)).map((a) => a.path).sort();
+    expect(artifacts).toEqual(['metrics.json', 'model.bundle.json', 'reference.json']);
+    const experiment = await registry.getExperimentByName(TRAINING_EXPERIMENT);
+    const runs = await registry.searchRuns({ experimentIds: [experiment!.experimentId] });
+    expect(runs.map((r) => r.data.tags.model_type).sort()).toEqual(['logistic-regression', 'random-forest']);
+  });
+
+  it('keeps a worse model in staging: the promotion gate refuses it', async () => {
+    const result = await train({ trees: 1 });
+    expect(result.version).toBe('2');
+    expect(result.decision.promoted).toBe(false);
+    expect(result.decision.productionVersion).toBe('1');
+    expect(result.decision.candidateMacroF1).toBeLessThan(result.decision.productionMacroF1! - 0.005);
+    expect((await registry.getModelVersionByAlias(config.MODEL_NAME, PRODUCTION_ALIAS))?.version).toBe('1');
+    expect((await registry.getModelVersionByAlias(config.MODEL_NAME, STAGING_ALIAS))?.version).toBe('2');
+    const run = await registry.getRun(result.runId);
+    expect(run.data.tags['promotion.decision']).toBe('rejected');
+    expect(Number(run.data.tags['promotion.production_macro_f1'])).toBeCloseTo(
+      result.decision.productionMacroF1!,
+      10,
+    );
+  });
+});
