@@ -12,13 +12,19 @@
  * 2. runs search over `search-runs` runs (created through the API, each with metrics, params and
  *    tags) with a metric filter: client-observed HTTP latency, median of 15 after 3 warm-ups.
  *
+ * 3. Side by side: the same log-metric load (without the UI load, the easier job) against a real
+ *    MLflow tracking server on SQLite (`mlflow server`, 2 workers), when a virtualenv with the full
+ *    `mlflow` package exists at ~/.cache/mlops/mlflow-server-venv (or MLOPS_MLFLOW_SERVER_VENV);
+ *    `--mlflow install` creates it from PyPI (about 600 MB), `--mlflow off` skips it.
+ *
  * Targets (issue 3): log-metric >= 2,000 req/s with p99 <= 50 ms; search <= 100 ms.
  * Writes bench/results/registry.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus, freemem, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -58,9 +64,12 @@ const { values } = parseArgs({
     'ui-connections': { type: 'string', default: '2' },
     'search-runs': { type: 'string', default: '10000' },
     'search-samples': { type: 'string', default: '15' },
+    mlflow: { type: 'string', default: 'auto' },
     out: { type: 'string', default: join(root, 'bench', 'results', 'registry.json') },
   },
 });
+const MLFLOW_VENV =
+  process.env.MLOPS_MLFLOW_SERVER_VENV ?? join(homedir(), '.cache', 'mlops', 'mlflow-server-venv');
 const rounds = Number(values.rounds);
 const duration = Number(values.duration);
 const ceilingDuration = Number(values['ceiling-duration']);
@@ -190,6 +199,105 @@ function summarise(result: AutocannonResult) {
       max: result.latency.max,
     },
   };
+}
+
+/** The same log-metric load against a real MLflow tracking server on SQLite, if one is installed. */
+async function mlflowServerBaseline(dir: string): Promise<Record<string, unknown>> {
+  const mlflowBin = join(MLFLOW_VENV, 'bin', 'mlflow');
+  if (values.mlflow === 'off') return { measured: false, reason: 'skipped with --mlflow off' };
+  if (!existsSync(mlflowBin)) {
+    if (values.mlflow !== 'install') {
+      return {
+        measured: false,
+        reason: `no MLflow server at ${mlflowBin}; run with --mlflow install to create it`,
+      };
+    }
+    const venv = spawnSync('python3', ['-m', 'venv', MLFLOW_VENV], { stdio: 'inherit' });
+    const pip =
+      venv.status === 0
+        ? spawnSync(join(MLFLOW_VENV, 'bin', 'pip'), ['install', '-q', 'mlflow>=3,<4'], { stdio: 'inherit' })
+        : venv;
+    if (pip.status !== 0) return { measured: false, reason: 'installing mlflow from PyPI failed' };
+  }
+  const port = await freePort();
+  const folder = join(dir, 'mlflow-server');
+  mkdirSync(folder, { recursive: true });
+  // Its own process group, so the uvicorn workers and job consumers it starts stop with it.
+  const child = spawn(
+    mlflowBin,
+    [
+      'server',
+      '--backend-store-uri',
+      `sqlite:///${join(folder, 'mlflow.db')}`,
+      '--artifacts-destination',
+      join(folder, 'artifacts'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '2',
+      '--uvicorn-opts',
+      '--no-access-log',
+    ],
+    { cwd: folder, detached: true, stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    let ready = false;
+    for (let i = 0; i < 120 && !ready; i += 1) {
+      try {
+        ready = (await fetch(`${url}/api/2.0/mlflow/experiments/get?experiment_id=0`)).ok;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    if (!ready) return { measured: false, reason: 'mlflow server did not start within 60 s' };
+    const version = execFileText(join(MLFLOW_VENV, 'bin', 'python'), [
+      '-c',
+      'import mlflow; print(mlflow.__version__)',
+    ]);
+    const { run } = await call<{ run: { info: { run_id: string } } }>(url, 'runs/create', {
+      experiment_id: '0',
+    });
+    let step = 0;
+    const request = {
+      method: 'POST',
+      path: '/api/2.0/mlflow/runs/log-metric',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (r: Record<string, unknown>) => {
+        step += 1;
+        return {
+          ...r,
+          body: JSON.stringify({
+            run_id: run.info.run_id,
+            key: `m${step % 8}`,
+            value: step / 7,
+            timestamp: Date.now(),
+            step,
+          }),
+        };
+      },
+    };
+    await autocannon({ url, connections, duration: 3, requests: [request] });
+    const result = summarise(await autocannon({ url, connections, duration, requests: [request] }));
+    console.log(
+      `MLflow ${version} server: log-metric ${result.requestsPerSecond} req/s p99 ${result.latencyMs.p99} ms (non-2xx ${result.non2xx}, errors ${result.errors})`,
+    );
+    return { measured: true, mlflowVersion: version, workers: 2, backend: 'sqlite', logMetric: result };
+  } finally {
+    if (child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+function execFileText(file: string, args: string[]): string {
+  return execFileSync(file, args, { encoding: 'utf8' }).trim();
 }
 
 async function main(): Promise<void> {
@@ -333,6 +441,11 @@ async function main(): Promise<void> {
     // The warm-up's writes are stored too, so stored >= acknowledged-in-rounds.
     console.log(`metrics acknowledged in rounds: ${acknowledged}; stored (including warm-up): ${stored}`);
 
+    // With the registry stopped, the MLflow server gets the machine to itself.
+    const mlflowServer = await mlflowServerBaseline(dir);
+    const mlflowRate = (mlflowServer.logMetric as { requestsPerSecond?: number } | undefined)
+      ?.requestsPerSecond;
+
     const mainSearch = searches[1]!;
     const results = {
       benchmark: 'registry',
@@ -377,6 +490,13 @@ async function main(): Promise<void> {
         storedIncludingWarmup: stored,
       },
       search: { seededRuns: searchRuns, seedSeconds: Number(seedSeconds.toFixed(1)), queries: searches },
+      mlflowServerSideBySide: {
+        ...mlflowServer,
+        ratioRegistryToMlflow: mlflowRate
+          ? Number((medianRound.requestsPerSecond / mlflowRate).toFixed(2))
+          : undefined,
+        note: 'same machine, same autocannon settings; the MLflow server had no concurrent UI load',
+      },
       targets: {
         logMetric: {
           requestsPerSecond: TARGET.logMetricRequestsPerSecond,
