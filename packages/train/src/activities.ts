@@ -204,9 +204,11 @@ export function createActivities(deps: TrainingDependencies): TrainingActivities
         const info = activityInfo();
         const run = workflowRun();
         const checkpointDir = join(config.MODEL_DIR, 'checkpoints', run.key);
-        const resumedTrees = (info.heartbeatDetails as TrainHeartbeat | undefined)?.treesDone ?? 0;
-        if (resumedTrees > 0)
-          logger.info({ resumedTrees, attempt: info.attempt }, 'resuming training from its checkpoint');
+        const lastBeat = (info.heartbeatDetails as TrainHeartbeat | undefined)?.treesDone ?? 0;
+        if (lastBeat > 0)
+          logger.info({ lastBeat, attempt: info.attempt }, 'retrying training: resuming from its checkpoint');
+        // The forest reports its resume point (trees restored from the checkpoint) in its first progress call.
+        let resumedTrees: number | undefined;
         const trees = input.trees ?? config.TRAIN_TREES;
         let lastLogged = 0;
         const result = await trainModel(readListings(join(prepared.processedDir, 'train.json')), {
@@ -216,6 +218,7 @@ export function createActivities(deps: TrainingDependencies): TrainingActivities
           checkpointDir,
           signal: cancellationSignal(),
           onProgress: (done: number, total: number) => {
+            resumedTrees ??= done;
             heartbeat({ treesDone: done } satisfies TrainHeartbeat);
             if (done === total || done - lastLogged >= Math.max(1, Math.floor(total / 5))) {
               lastLogged = done;
@@ -246,7 +249,7 @@ export function createActivities(deps: TrainingDependencies): TrainingActivities
           metrics: metricsRecord(result.metrics),
           baselineMetrics: result.baselineMetrics ? metricsRecord(result.baselineMetrics) : {},
           fitSeconds: result.fitSeconds,
-          resumedTrees,
+          resumedTrees: resumedTrees ?? 0,
         };
       }),
 
@@ -325,10 +328,15 @@ export function createActivities(deps: TrainingDependencies): TrainingActivities
         const versions = await registry.searchModelVersions({ name: modelName });
         const version =
           versions.find((v) => v.runId === runId) ??
-          (await registry.createModelVersion(modelName, `${run.info.artifactUri}/${MODEL_BUNDLE_FILE}`, runId, {
-            macro_f1: String(trained.metrics.macro_f1),
-            'trigger.reason': input.trigger.reason,
-          }));
+          (await registry.createModelVersion(
+            modelName,
+            `${run.info.artifactUri}/${MODEL_BUNDLE_FILE}`,
+            runId,
+            {
+              macro_f1: String(trained.metrics.macro_f1),
+              'trigger.reason': input.trigger.reason,
+            },
+          ));
         await registry.setAlias(modelName, STAGING_ALIAS, version.version);
         logger.info(
           { runId, version: version.version },

@@ -3,7 +3,7 @@
  * registry on loopback, synthetic listings in a temp data folder.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,4 +116,96 @@ describe('trainingPipeline with its real activities', () => {
       10,
     );
   });
+});
+
+describe('a training worker killed mid-training', () => {
+  let env: TestWorkflowEnvironment;
+  let registryServer: Awaited<ReturnType<typeof startTempRegistry>>;
+  let dir: string;
+  let config: Config;
+  const mainPath = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+  beforeAll(async () => {
+    [env, registryServer] = await Promise.all([startTestTemporal(), startTempRegistry()]);
+    dir = mkdtempSync(join(tmpdir(), 'train-resume-'));
+    config = loadConfig({
+      DATA_DIR: join(dir, 'data'),
+      MODEL_DIR: join(dir, 'models'),
+      REGISTRY_URL: registryServer.url,
+    });
+    await writeSyntheticListings(join(config.DATA_DIR, 'raw', 'listings.csv'), { rows: 12_000, seed: 11 });
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await registryServer?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The real worker entry point (`src/main.ts`) as a child process. */
+  function startWorker() {
+    return spawn(process.execPath, ['--import', import.meta.resolve('tsx'), mainPath], {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        DATA_DIR: config.DATA_DIR,
+        MODEL_DIR: config.MODEL_DIR,
+        REGISTRY_URL: registryServer.url,
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+
+  it('resumes from the last checkpoint on retry and ends with the same forest as an uninterrupted run', async () => {
+    const trees = 120;
+    const first = startWorker();
+    const handle = await env.client.workflow.start('trainingPipeline', {
+      taskQueue: 'training',
+      workflowId: 'training-resume',
+      args: [{ trigger: { reason: 'manual' }, trees, heartbeatTimeout: '3s', retryInterval: '1s' }],
+    });
+    // Kill the worker (SIGKILL: no cleanup) once the first checkpoint is on disk.
+    const checkpoints = join(config.MODEL_DIR, 'checkpoints');
+    const deadline = Date.now() + 120_000;
+    const hasCheckpoint = () => {
+      try {
+        return readdirSync(checkpoints).some((d) =>
+          readdirSync(join(checkpoints, d)).some((f) => f.endsWith('.json')),
+        );
+      } catch {
+        return false;
+      }
+    };
+    while (!hasCheckpoint()) {
+      if (Date.now() > deadline) throw new Error('no checkpoint was written');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+
+    const second = startWorker();
+    try {
+      const result = (await handle.result()) as TrainingResult;
+      expect(result.resumedTrees).toBeGreaterThanOrEqual(20);
+      expect(result.resumedTrees).toBeLessThan(trees);
+
+      const processed = join(config.DATA_DIR, 'processed');
+      const [folder] = readdirSync(processed);
+      const resumed = await loadBundle(join(processed, folder!, 'model.bundle.json'));
+      const read = (name: string) =>
+        JSON.parse(readFileSync(join(processed, folder!, name), 'utf8')) as LabelledListing[];
+      const uninterrupted = await trainModel(read('train.json'), {
+        trees,
+        seed: config.TRAIN_SEED,
+        evalListings: read('test.json'),
+        baseline: false,
+      });
+      expect(resumed.forest).toEqual(uninterrupted.bundle.forest);
+      expect(resumed.pipeline).toEqual(uninterrupted.bundle.pipeline);
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+    }
+  }, 240_000);
 });
