@@ -192,7 +192,11 @@ export class Model {
    */
   predictProba(listing: ListingRecord, out?: Float64Array): Float64Array {
     this.pipeline.transformOne(listing, this.row);
-    return this.forest.predictProba(this.row, out ?? new Float64Array(this.labels.length));
+    const p = this.forest.predictProba(this.row, out ?? new Float64Array(this.labels.length));
+    // Leaf shares can carry rounding residue just outside [0, 1] (-1e-16,
+    // 1 + 2e-16); callers (and the API's response check) expect [0, 1].
+    for (let c = 0; c < p.length; c++) p[c] = Math.min(1, Math.max(0, p[c]!));
+    return p;
   }
 
   /** The category and probabilities of one listing. */
@@ -212,6 +216,8 @@ export class Model {
 
   /** Row-major class probabilities of many listings (`listings.length * labels.length`), for metrics. */
   predictProbaBatch(listings: readonly ListingRecord[]): Float64Array {
-    return this.forest.predictProbaBatch(this.pipeline.transform(listings));
+    const p = this.forest.predictProbaBatch(this.pipeline.transform(listings));
+    for (let i = 0; i < p.length; i++) p[i] = Math.min(1, Math.max(0, p[i]!));
+    return p;
   }
 }

@@ -42,10 +42,11 @@ const unseen: ListingRecord = {
 };
 
 describe('Model', () => {
-  it('predicts the most probable category with probabilities that sum to one', () => {
-    for (const listing of listings.slice(0, 20)) {
+  it('predicts the most probable category with probabilities in [0, 1] that sum to one', () => {
+    for (const listing of [...listings, unseen]) {
       const { price_category, probabilities } = model.predict(listing);
       const values = PRICE_CATEGORIES.map((c) => probabilities[c]);
+      for (const p of values) expect(p >= 0 && p <= 1).toBe(true);
       expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
       expect(probabilities[price_category]).toBe(Math.max(...values));
     }

@@ -1,0 +1,130 @@
+/**
+ * `mlops train --data CSV [--eval CSV] [--out FILE] [--trees N] [--seed S] [--json]`:
+ * trains locally (no servers): loads the raw CSV, holds out a stratified 20 %
+ * unless --eval is given, fits pipeline + forest + baseline (core's trainModel),
+ * writes the model bundle and prints the metrics. A progress bar goes to
+ * stderr when it is a terminal; with --json stdout holds exactly one JSON object.
+ */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import {
+  loadConfig,
+  loadRawListings,
+  MODEL_BUNDLE_FILE,
+  saveBundle,
+  trainModel,
+  type RawListingsLoad,
+} from '@mlops/core';
+import { processIo, writeJson, type CommandIo } from '../command-io.js';
+import { formatMetrics, metricsJson } from '../metrics-report.js';
+import { integerAtLeast, openFraction } from '../option-parsers.js';
+import { createTrainingProgress } from '../training-progress.js';
+
+interface TrainFlags {
+  data: string;
+  eval?: string;
+  out?: string;
+  trees?: number;
+  seed?: number;
+  holdout: number;
+  threads?: number;
+  checkpointDir?: string;
+  checkpoints: boolean;
+  json?: boolean;
+}
+
+/** How many bad rows of a file to describe on stderr before summarising the rest. */
+const BAD_ROWS_SHOWN = 5;
+
+export function trainCommand(io: CommandIo = processIo): Command {
+  return new Command('train')
+    .description('train a model locally and write its bundle')
+    .requiredOption('--data <csv>', 'labelled listings in the raw portal CSV form')
+    .option('--eval <csv>', 'evaluate on this file instead of a stratified hold-out')
+    .option('--out <file>', `model bundle to write (default: <MODEL_DIR>/${MODEL_BUNDLE_FILE})`)
+    .option('--trees <n>', 'trees in the forest (default: TRAIN_TREES, 100)', integerAtLeast(1))
+    .option('--seed <s>', 'seed of split, pipeline and forest (default: TRAIN_SEED, 42)', integerAtLeast(0))
+    .option('--holdout <fraction>', 'share held out when there is no --eval', openFraction, 0.2)
+    .option('--threads <n>', 'threads growing trees (default: all cores)', integerAtLeast(1))
+    .option(
+      '--checkpoint-dir <dir>',
+      'forest checkpoints, resumed after a crash (default: <MODEL_DIR>/checkpoints)',
+    )
+    .option('--no-checkpoints', 'do not write forest checkpoints')
+    .option('--json', 'print one JSON object with the metrics instead of a table')
+    .action(async (flags: TrainFlags) => {
+      const config = loadConfig();
+      const out = flags.out ?? join(config.MODEL_DIR, MODEL_BUNDLE_FILE);
+      const loadOptions = { maxBadRowFraction: config.MAX_BAD_ROW_FRACTION };
+      const data = await loadRawListings(flags.data, loadOptions);
+      reportLoad(io, data);
+      const evalData = flags.eval ? await loadRawListings(flags.eval, loadOptions) : undefined;
+      if (evalData) reportLoad(io, evalData);
+
+      const abort = new AbortController();
+      const onSignal = () =>
+        abort.abort(new Error('training interrupted (SIGINT); the last checkpoint is kept'));
+      process.once('SIGINT', onSignal);
+      const progress = createTrainingProgress(io);
+      const trees = flags.trees ?? config.TRAIN_TREES;
+      const seed = flags.seed ?? config.TRAIN_SEED;
+      let result;
+      try {
+        result = await trainModel(data.listings, {
+          trees,
+          seed,
+          holdout: flags.holdout,
+          ...(evalData ? { evalListings: evalData.listings } : {}),
+          ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+          ...(flags.checkpoints
+            ? { checkpointDir: flags.checkpointDir ?? join(config.MODEL_DIR, 'checkpoints') }
+            : {}),
+          onProgress: (done, total) => progress.update(done, total),
+          signal: abort.signal,
+          metadata: { data: flags.data, ...(flags.eval ? { eval: flags.eval } : {}) },
+        });
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSignal);
+      }
+      await saveBundle(out, result.bundle);
+      io.stderr.write(
+        `trained ${trees} trees on ${result.nTrain} listings in ${result.fitSeconds.toFixed(2)} s; evaluated on ${result.nEval} (${evalData ? flags.eval : `${flags.holdout * 100} % hold-out`}); wrote ${out}\n`,
+      );
+      if (flags.json) {
+        writeJson(io, {
+          ...metricsJson(result.metrics),
+          fit_seconds: result.fitSeconds,
+          n_train: result.nTrain,
+          n_eval: result.nEval,
+          trees,
+          seed,
+          evaluation: evalData ? 'eval-set' : 'holdout',
+          model_path: out,
+          bad_rows: data.badRows.length + (evalData?.badRows.length ?? 0),
+          baseline: result.baselineMetrics
+            ? { ...metricsJson(result.baselineMetrics), fit_seconds: result.baselineFitSeconds }
+            : null,
+        });
+      } else {
+        io.stdout.write(
+          `${formatMetrics(`model ${out} (forest vs logistic baseline, ${result.nEval} evaluation rows)`, result.metrics, result.baselineMetrics)}\n`,
+        );
+      }
+    });
+}
+
+/** One stderr line per loaded file, plus the first few bad rows (file, line, column, value, why). */
+export function reportLoad(io: CommandIo, load: RawListingsLoad): void {
+  const missing = load.missingColumns.length > 0 ? `; columns absent: ${load.missingColumns.join(', ')}` : '';
+  io.stderr.write(
+    `loaded ${load.listings.length} listings from ${load.file} (${load.badRows.length} bad rows skipped${missing})\n`,
+  );
+  for (const bad of load.badRows.slice(0, BAD_ROWS_SHOWN)) {
+    io.stderr.write(
+      `  ${bad.file}:${bad.line}${bad.column ? ` column ${bad.column}` : ''}${bad.value !== null ? ` value ${JSON.stringify(bad.value)}` : ''}: ${bad.reason}\n`,
+    );
+  }
+  if (load.badRows.length > BAD_ROWS_SHOWN)
+    io.stderr.write(`  ... and ${load.badRows.length - BAD_ROWS_SHOWN} more\n`);
+}

@@ -1,0 +1,107 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hasStackTrace, runMlops, tempWorkspace } from './cli-process.js';
+
+const dir = tempWorkspace();
+
+beforeAll(async () => {
+  await runMlops(['data', 'generate', '--rows', '1500', '--seed', '7', '--out', 'train.csv'], dir);
+  await runMlops(['data', 'generate', '--rows', '300', '--seed', '8', '--out', 'eval.csv'], dir);
+});
+
+describe('mlops train', () => {
+  it('with --json prints exactly one JSON object on stdout and writes the bundle', async () => {
+    const run = await runMlops(
+      ['train', '--data', 'train.csv', '--trees', '15', '--seed', '3', '--json'],
+      dir,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    const result = JSON.parse(run.stdout);
+    for (const key of ['accuracy', 'macro_f1', 'roc_auc_macro', 'fit_seconds', 'n_train', 'n_eval']) {
+      expect(typeof result[key]).toBe('number');
+    }
+    expect(result.n_train + result.n_eval).toBe(1500);
+    expect(result.n_eval).toBe(300); // stratified 20 % hold-out
+    expect(result.accuracy).toBeGreaterThan(0.6);
+    expect(result.baseline.accuracy).toBeGreaterThan(0.5);
+    // Default output path: <MODEL_DIR>/model.bundle.json.
+    expect(result.model_path).toBe(join(dir, 'models', 'model.bundle.json'));
+    const bundle = JSON.parse(readFileSync(result.model_path, 'utf8'));
+    expect(bundle).toMatchObject({
+      kind: 'housing-price-model',
+      formatVersion: 1,
+      labels: ['low', 'medium', 'high'],
+    });
+    expect(bundle.metadata.metrics.accuracy).toBe(result.accuracy);
+    // Not a terminal: no progress bar, only plain lines on stderr.
+    expect(run.stderr).not.toMatch(/█|░/);
+    expect(run.stderr).toMatch(/trained 15 trees on 1200 listings/);
+  });
+
+  it('evaluates on --eval instead of a hold-out, and evaluate reproduces its metrics', async () => {
+    const train = await runMlops(
+      [
+        'train',
+        '--data',
+        'train.csv',
+        '--eval',
+        'eval.csv',
+        '--out',
+        'm/model.json',
+        '--trees',
+        '10',
+        '--json',
+        '--no-checkpoints',
+      ],
+      dir,
+    );
+    expect(train.code).toBe(0);
+    const trained = JSON.parse(train.stdout);
+    expect(trained).toMatchObject({ n_train: 1500, n_eval: 300, evaluation: 'eval-set' });
+    const evaluated = await runMlops(
+      ['evaluate', '--model', 'm/model.json', '--data', 'eval.csv', '--json'],
+      dir,
+    );
+    expect(evaluated.code).toBe(0);
+    const metrics = JSON.parse(evaluated.stdout);
+    expect(metrics.n_eval).toBe(300);
+    expect(metrics.accuracy).toBe(trained.accuracy);
+    expect(metrics.macro_f1).toBe(trained.macro_f1);
+    expect(metrics.confusion_matrix).toEqual(trained.confusion_matrix);
+  });
+
+  it('prints a metrics table without --json', async () => {
+    const run = await runMlops(
+      ['train', '--data', 'train.csv', '--trees', '5', '--out', 't.json', '--no-checkpoints'],
+      dir,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/accuracy\s+0\.\d{4}\s+0\.\d{4}/);
+    expect(run.stdout).toMatch(/confusion matrix/);
+  });
+
+  it('fails with one line and exit code 1 for a missing or unusable data file', async () => {
+    const missing = await runMlops(['train', '--data', 'absent.csv'], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toBe('mlops: error: absent.csv does not exist\n');
+    writeFileSync(join(dir, 'empty.csv'), '');
+    const empty = await runMlops(['train', '--data', 'empty.csv', '--json'], dir);
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toMatch(/^mlops: error: empty\.csv is empty/);
+    expect(hasStackTrace(empty.stderr)).toBe(false);
+  });
+
+  it('rejects bad flags with exit code 2', async () => {
+    const trees = await runMlops(['train', '--data', 'train.csv', '--trees', 'many'], dir);
+    expect(trees.code).toBe(2);
+    expect(trees.stderr).toMatch(/--trees.*expected an integer >= 1, got "many"/);
+    const unknown = await runMlops(['train', '--data', 'train.csv', '--tress', '5'], dir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--tress'/);
+    expect(existsSync(join(dir, 'absent'))).toBe(false);
+  });
+});
