@@ -163,6 +163,24 @@ describe('metrics, params and tags', () => {
     ]);
   });
 
+  it('answers concurrent log-metric requests individually: a bad one fails alone, the others commit', async () => {
+    const good = await newRun();
+    const deleted = await newRun();
+    await registry.ok('POST', 'runs/delete', { run_id: deleted });
+    const responses = await Promise.all([
+      registry.call('POST', 'runs/log-metric', { run_id: good, key: 'a', value: 1, timestamp: 1, step: 1 }),
+      registry.call('POST', 'runs/log-metric', { run_id: deleted, key: 'a', value: 1, timestamp: 1 }),
+      registry.call('POST', 'runs/log-metric', { run_id: good, key: 'a', value: 2, timestamp: 2, step: 2 }),
+      registry.call('POST', 'runs/log-metric', { run_id: 'f'.repeat(32), key: 'a', value: 1, timestamp: 1 }),
+    ]);
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 400, 200, 404]);
+    const history = await registry.ok<{ metrics: unknown[] }>('GET', 'metrics/get-history', {
+      run_id: good,
+      metric_key: 'a',
+    });
+    expect(history.metrics).toHaveLength(2);
+  });
+
   it('round-trips NaN and infinities as MLflow strings', async () => {
     const runId = await newRun();
     await registry.ok('POST', 'runs/log-batch', {

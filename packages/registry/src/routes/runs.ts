@@ -78,7 +78,7 @@ export const runRoutes: FastifyPluginAsync = async (app) => {
     const f = RequestFields.of(request);
     const value = f.double('value');
     if (value === undefined) throw invalidParameter("Missing value for required parameter 'value'.");
-    store.logMetric(f.runId(), {
+    await store.logMetric(f.runId(), {
       key: f.requiredString('key'),
       value,
       timestamp: f.requiredInt64('timestamp'),

@@ -102,7 +102,8 @@ export interface TrackingStore {
   updateRun(runId: string, input: UpdateRunInput): RunInfo;
   deleteRun(runId: string): void;
   restoreRun(runId: string): void;
-  logMetric(runId: string, metric: MetricInput): void;
+  /** Resolves once the metric is committed (writes arriving together share one transaction). */
+  logMetric(runId: string, metric: MetricInput): Promise<void>;
   logParam(runId: string, param: KeyValue): void;
   setTag(runId: string, tag: KeyValue): void;
   deleteTag(runId: string, key: string): void;
@@ -112,6 +113,13 @@ export interface TrackingStore {
   requireActiveRun(runId: string): void;
   getMetricHistory(runId: string, key: string, maxResults?: number, pageToken?: string): Page<Metric>;
   searchRuns(input: SearchRunsInput): Page<Run>;
+}
+
+interface PendingMetric {
+  runId: string;
+  metric: MetricInput;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 interface ExperimentRow {
@@ -356,12 +364,13 @@ function runOrdering(clauses: OrderClause[]): { joins: string[]; joinParams: str
 export class SqliteTrackingStore implements TrackingStore {
   private readonly statements;
   /** The hottest write path, so its transaction wrapper is built once. */
-  private readonly logMetricTransaction: (runId: string, metric: MetricInput) => void;
+  private readonly logMetricsTransaction: (items: PendingMetric[]) => void;
+  private pendingMetrics: PendingMetric[] = [];
+  private flushScheduled = false;
 
   constructor(private readonly db: Database) {
-    this.logMetricTransaction = db.transaction((runId: string, metric: MetricInput) => {
-      this.requireActiveRun(runId);
-      this.writeMetric(runId, metric);
+    this.logMetricsTransaction = db.transaction((items: PendingMetric[]) => {
+      for (const item of items) this.writeMetric(item.runId, item.metric);
     });
     this.statements = {
       experimentById: db.prepare<[number], ExperimentRow>(
@@ -710,9 +719,46 @@ export class SqliteTrackingStore implements TrackingStore {
     if (tag.key === RUN_NAME_TAG) this.statements.updateRunName.run(tag.value, runId);
   }
 
-  logMetric(runId: string, metric: MetricInput): void {
+  /**
+   * Group commit: single log-metric requests that arrive in the same event-loop
+   * turn are written in one transaction, and each caller is answered only after
+   * that commit, so an acknowledged metric is as durable as with a transaction
+   * per request, at a fraction of the WAL writes (the same pages are written
+   * once per batch instead of once per request).
+   */
+  logMetric(runId: string, metric: MetricInput): Promise<void> {
     checkMetric(metric);
-    this.logMetricTransaction(runId, metric);
+    return new Promise((resolve, reject) => {
+      this.pendingMetrics.push({ runId, metric, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushMetrics());
+      }
+    });
+  }
+
+  private flushMetrics(): void {
+    const batch = this.pendingMetrics;
+    this.pendingMetrics = [];
+    this.flushScheduled = false;
+    // Per-request checks first, so one bad request (unknown or deleted run) fails alone.
+    const accepted: PendingMetric[] = [];
+    for (const item of batch) {
+      try {
+        this.requireActiveRun(item.runId);
+        accepted.push(item);
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+    if (accepted.length === 0) return;
+    try {
+      this.logMetricsTransaction(accepted);
+    } catch (error) {
+      for (const item of accepted) item.reject(error);
+      return;
+    }
+    for (const item of accepted) item.resolve();
   }
 
   logParam(runId: string, param: KeyValue): void {
