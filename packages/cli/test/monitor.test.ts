@@ -1,16 +1,17 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildReferenceSnapshot, writeReferenceSnapshot } from '@mlops/core';
-import { monitorCommand, runMonitorOnce } from '../src/commands/monitor.js';
+import { runMonitorOnce } from '../src/commands/monitor.js';
 import { writeProductionLog } from '../../monitor/test/production-log-fixture.js';
 import { sampleLabel, sampleListing } from '../../monitor/test/sample-listings.js';
+import { hasStackTrace, runMlops, tempWorkspace } from './cli-process.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'mlops-monitor-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
+// runMlops points DATA_DIR at <dir>/data.
+const dir = tempWorkspace('mlops-monitor-');
+const dataDir = join(dir, 'data');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const referenceRows = Array.from({ length: 600 }, (_, i) => sampleListing(i));
 writeReferenceSnapshot(
   join(dataDir, 'reference', 'reference.json'),
@@ -27,20 +28,11 @@ writeProductionLog(
   })),
 );
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const text = { out: '', err: '' };
-  stdout.on('data', (chunk: Buffer) => (text.out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (text.err += chunk.toString()));
-  return { io: { stdout, stderr }, text };
-}
-
 describe('mlops monitor --once', () => {
   it('prints exactly one JSON object with metrics, alerts, plot and report paths', async () => {
-    const { io, text } = capture();
-    expect(await runMonitorOnce({ once: true, json: true, dataDir }, io)).toBe(0);
-    const lines = text.out.trim().split('\n');
+    const run = await runMlops(['monitor', '--once', '--json'], dir);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const result = JSON.parse(lines[0]!);
     expect(result.status).toBe('drift');
@@ -51,21 +43,28 @@ describe('mlops monitor --once', () => {
     }
   });
 
-  it('prints the summary table with every check through the command', async () => {
-    const { io, text } = capture();
-    await monitorCommand(io).parseAsync(['--once', '--data-dir', dataDir], { from: 'user' });
-    expect(process.exitCode ?? 0).toBe(0);
-    expect(text.out).toMatch(/^Drift check .*: drift: 1 alert \(psi\.district\)/);
-    expect(text.out).toMatch(/psi\.district +\d+\.\d{4} +> 0\.25 +ALERT/);
-    expect(text.out).toContain('missing.address');
-    expect(text.out).toContain('drift-history.png');
+  it('prints the summary table with every check', async () => {
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await runMonitorOnce({ once: true, dataDir }, { stdout, stderr: new PassThrough() });
+    expect(out).toMatch(/^Drift check .*: drift: 1 alert \(psi\.district\)/);
+    expect(out).toMatch(/psi\.district +\d+\.\d{4} +> 0\.25 +ALERT/);
+    expect(out).toContain('missing.address');
+    expect(out).toContain('drift-history.png');
   });
 
-  it('names the missing reference snapshot and exits 1', async () => {
-    const { io, text } = capture();
-    const missing = join(dataDir, 'nope.json');
-    expect(await runMonitorOnce({ once: true, dataDir, reference: missing }, io)).toBe(1);
-    expect(text.err).toContain(`reference snapshot ${missing} does not exist`);
-    expect(text.out).toBe('');
+  it('names a missing reference snapshot in one line and exits 1', async () => {
+    const run = await runMlops(['monitor', '--once', '--reference', 'nope.json'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^mlops: error: reference snapshot nope\.json does not exist/);
+    expect(hasStackTrace(run.stderr)).toBe(false);
+    expect(run.stdout).toBe('');
+  });
+
+  it('is a usage error without --once', async () => {
+    const run = await runMlops(['monitor'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--once');
   });
 });

@@ -5,12 +5,13 @@
  * production log (<DATA_DIR>/production/predictions.db), writes plots and
  * reports under <DATA_DIR>/monitoring/, and prints the summary table, or with
  * --json exactly one JSON object on stdout. Exit code 0 whatever the drift;
- * 1 with a message on stderr when the check cannot run.
+ * a check that cannot run (no reference, unreadable log) throws, and main
+ * reports it in one line with exit code 1; a call without --once is a usage
+ * error (exit code 2).
  */
 import { join } from 'node:path';
 import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
 import {
-  MlopsError,
   REFERENCE_SNAPSHOT_FILE,
   driftThresholdsFromConfig,
   formatDriftValue,
@@ -18,12 +19,7 @@ import {
   readReferenceSnapshot,
   type DriftCheck,
 } from '@mlops/core';
-
-/** Streams the command writes to (tests pass their own). */
-export interface MonitorCommandIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import { processIo, writeJson, type CommandIo } from '../command-io.js';
 
 /** Flags of `mlops monitor`. */
 export interface MonitorOnceOptions {
@@ -72,82 +68,71 @@ export function formatCheckTable(checks: readonly DriftCheck[]): string {
 }
 
 /**
- * Runs one local drift check with the flags and prints it.
- * @returns the process exit code (0 = the check ran)
+ * Runs one local drift check with the flags and prints it (table, or one JSON
+ * object with --json).
+ * @throws MlopsError when the check cannot run (missing reference, unreadable production log)
  */
-export async function runMonitorOnce(options: MonitorOnceOptions, io: MonitorCommandIo): Promise<number> {
-  try {
-    const config = loadConfig();
-    const dataDir = options.dataDir ?? config.DATA_DIR;
-    const referencePath = options.reference ?? join(dataDir, 'reference', REFERENCE_SNAPSHOT_FILE);
-    const reference = readReferenceSnapshot(referencePath);
-    // The check (and with it chart.js and canvas) loads only when this command runs.
-    const { productionWindowFromSetting, readDriftHistory, runDriftCheck } = await import('@mlops/monitor');
-    const now = Date.now();
-    const window = {
-      ...productionWindowFromSetting(options.window ?? config.DRIFT_WINDOW, now),
-      ...(options.since !== undefined ? { sinceMs: options.since } : {}),
-      ...(options.modelVersion !== undefined ? { modelVersion: options.modelVersion } : {}),
-    };
-    const reportsDir = join(dataDir, 'monitoring', 'reports');
-    const result = await runDriftCheck({
-      dataDir,
-      reference,
-      window,
-      thresholds: driftThresholdsFromConfig(config),
-      history: readDriftHistory(reportsDir),
-      now,
+export async function runMonitorOnce(options: MonitorOnceOptions, io: CommandIo): Promise<void> {
+  const config = loadConfig();
+  const dataDir = options.dataDir ?? config.DATA_DIR;
+  const referencePath = options.reference ?? join(dataDir, 'reference', REFERENCE_SNAPSHOT_FILE);
+  const reference = readReferenceSnapshot(referencePath);
+  // The check (and with it chart.js and canvas) loads only when this command runs.
+  const { productionWindowFromSetting, readDriftHistory, runDriftCheck } = await import('@mlops/monitor');
+  const now = Date.now();
+  const window = {
+    ...productionWindowFromSetting(options.window ?? config.DRIFT_WINDOW, now),
+    ...(options.since !== undefined ? { sinceMs: options.since } : {}),
+    ...(options.modelVersion !== undefined ? { modelVersion: options.modelVersion } : {}),
+  };
+  const reportsDir = join(dataDir, 'monitoring', 'reports');
+  const result = await runDriftCheck({
+    dataDir,
+    reference,
+    window,
+    thresholds: driftThresholdsFromConfig(config),
+    history: readDriftHistory(reportsDir),
+    now,
+  });
+  if (options.json) {
+    writeJson(io, {
+      status: result.status,
+      headline: result.headline,
+      checkedAt: result.checkedAt,
+      alertCount: result.alertCount,
+      retrainRecommended: result.retrainRecommended,
+      window: result.window,
+      reference: { path: referencePath, ...result.reference },
+      thresholds: result.thresholds,
+      metrics: result.metrics,
+      alerts: result.alerts,
+      checks: result.checks,
+      plots: result.plots,
+      reports: result.reports,
+      timings: result.timings,
     });
-    if (options.json) {
-      const summary = {
-        status: result.status,
-        headline: result.headline,
-        checkedAt: result.checkedAt,
-        alertCount: result.alertCount,
-        retrainRecommended: result.retrainRecommended,
-        window: result.window,
-        reference: { path: referencePath, ...result.reference },
-        thresholds: result.thresholds,
-        metrics: result.metrics,
-        alerts: result.alerts,
-        checks: result.checks,
-        plots: result.plots,
-        reports: result.reports,
-        timings: result.timings,
-      };
-      io.stdout.write(`${JSON.stringify(summary)}\n`);
-    } else {
-      io.stdout.write(
-        [
-          `Drift check ${result.checkedAt}: ${result.headline}`,
-          `window: ${result.window.description} (${result.window.rows} rows) from ${result.window.productionLog}`,
-          `reference: ${referencePath} (${result.reference.rows} training rows)`,
-          '',
-          formatCheckTable(result.checks),
-          '',
-          'plots:',
-          ...Object.values(result.plots).map((p) => `  ${p}`),
-          'reports:',
-          ...Object.values(result.reports).map((p) => `  ${p}`),
-          '',
-        ].join('\n'),
-      );
-    }
-    return 0;
-  } catch (error) {
-    if (error instanceof MlopsError) {
-      io.stderr.write(`mlops monitor: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return;
   }
+  io.stdout.write(
+    [
+      `Drift check ${result.checkedAt}: ${result.headline}`,
+      `window: ${result.window.description} (${result.window.rows} rows) from ${result.window.productionLog}`,
+      `reference: ${referencePath} (${result.reference.rows} training rows)`,
+      '',
+      formatCheckTable(result.checks),
+      '',
+      'plots:',
+      ...Object.values(result.plots).map((p) => `  ${p}`),
+      'reports:',
+      ...Object.values(result.reports).map((p) => `  ${p}`),
+      '',
+    ].join('\n'),
+  );
 }
 
 /** The `monitor` command; `mlops monitor --once` runs runMonitorOnce. */
-export function monitorCommand(
-  io: MonitorCommandIo = { stdout: process.stdout, stderr: process.stderr },
-): Command {
-  return new Command('monitor')
+export function monitorCommand(io: CommandIo = processIo): Command {
+  const command = new Command('monitor')
     .description('drift monitoring: --once runs one check here (no Temporal, no registry)')
     .option('--once', 'run one drift check locally and print the summary table')
     .option('--json', 'print one JSON object (metrics, alerts, plot and report paths) instead of the table')
@@ -155,13 +140,9 @@ export function monitorCommand(
     .option('--data-dir <dir>', 'data folder (default: DATA_DIR)')
     .option('--since <time>', 'only rows served at or after this time (ISO or epoch ms)', parseTime)
     .option('--model-version <version>', 'only rows served by this model version')
-    .option('--window <rows-or-duration>', 'last N rows (5000) or a duration (24h); overrides DRIFT_WINDOW')
-    .action(async (options: MonitorOnceOptions) => {
-      if (!options.once) {
-        io.stderr.write('mlops monitor: say --once to run one drift check here\n');
-        process.exitCode = 1;
-        return;
-      }
-      process.exitCode = await runMonitorOnce(options, io);
-    });
+    .option('--window <rows-or-duration>', 'last N rows (5000) or a duration (24h); overrides DRIFT_WINDOW');
+  return command.action(async (options: MonitorOnceOptions) => {
+    if (!options.once) command.error('error: say --once to run one drift check here', { exitCode: 2 });
+    await runMonitorOnce(options, io);
+  });
 }
