@@ -48,5 +48,7 @@ export function buildApp(options: RegistryAppOptions): FastifyInstance {
     });
   }
   void app.register(uiRoutes);
+  // Liveness for `pnpm start`, container health checks and load balancers (MLflow's server has the same path).
+  app.get('/health', async () => ({ status: 'ok' }));
   return app;
 }
