@@ -17,17 +17,22 @@
  *   with the same features per split (all of them, ml-random-forest's
  *   default) and with 'sqrt'.
  *
+ * - scikit-learn (optional, `--sklearn-python PATH` to a Python with
+ *   scikit-learn): RandomForestClassifier(100 trees, balanced, n_jobs = cores)
+ *   fitted on the same matrix in the same run, as the speed baseline.
+ *
  * Features: the team's FeaturePipeline when it is present, else the old
  * pipeline's recipe (four numeric columns with median imputation + one-hot of
  * district, HeatingType, StructureType, FloorLocation), fitted on the rows the
  * forest trains on. Writes bench/results/forest.json.
  */
 import { createRequire } from 'node:module';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Dataset } from '../packages/core/src/dataset.js';
 import { PRICE_CATEGORIES } from '../packages/core/src/constants.js';
@@ -45,9 +50,12 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     trees: { type: 'string', default: '100' },
     'ml-timeout': { type: 'string', default: '900' },
+    // Optional: a Python with scikit-learn, to time its forest on the same matrix in the same run.
+    'sklearn-python': { type: 'string' },
   },
 });
 const runs = Number(values.runs);
+const execFileAsync = promisify(execFile);
 const nTrees = Number(values.trees);
 const mlTimeoutSeconds = Number(values['ml-timeout']);
 
@@ -264,6 +272,44 @@ function accuracyOf(forest: RandomForest, X: Dataset, y: Uint8Array): number {
   return classificationMetrics(y, forest.predictProbaBatch(X), PRICE_CATEGORIES).accuracy;
 }
 
+/**
+ * scikit-learn's RandomForestClassifier (100 trees, balanced weights, all
+ * cores) on the same matrix, timed inside Python (median of runs).
+ */
+async function timeSklearn(python: string, X: Dataset, y: Uint8Array) {
+  const dir = await mkdtemp(join(tmpdir(), 'forest-bench-'));
+  try {
+    await writeFile(join(dir, 'X.bin'), new Uint8Array(X.data.buffer, X.data.byteOffset, X.data.byteLength));
+    await writeFile(join(dir, 'y.bin'), y);
+    const script = [
+      'import json, sys, time, platform',
+      'import numpy as np, sklearn',
+      'from sklearn.ensemble import RandomForestClassifier',
+      `X = np.fromfile(sys.argv[1] + '/X.bin').reshape(-1, ${X.nFeatures})`,
+      "y = np.fromfile(sys.argv[1] + '/y.bin', dtype=np.uint8)",
+      'walls = []',
+      `for run in range(${Math.min(runs, 3)}):`,
+      '    t = time.perf_counter()',
+      `    RandomForestClassifier(n_estimators=${nTrees}, class_weight='balanced', n_jobs=${availableParallelism()}, random_state=run).fit(X, y)`,
+      '    walls.append((time.perf_counter() - t) * 1000)',
+      "print(json.dumps({'version': sklearn.__version__, 'python': platform.python_version(), 'walls': walls}))",
+    ].join('\n');
+    const { stdout } = await execFileAsync(python, ['-c', script, dir], { maxBuffer: 1 << 20 });
+    const out = JSON.parse(stdout) as { version: string; python: string; walls: number[] };
+    console.log(`  scikit-learn ${out.version}: ${out.walls.map((w) => w.toFixed(0)).join(', ')} ms`);
+    return {
+      sklearn_version: out.version,
+      python: out.python,
+      wall_ms_runs: out.walls.map((w) => round(w)),
+      wall_ms_median: round(median(out.walls)),
+    };
+  } catch (error) {
+    return { error: (error as Error).message.split('\n')[0] };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -287,6 +333,7 @@ const X = encoder.transform(listings);
 console.log(`real data: ${X.nRows} rows x ${X.nFeatures} features (${encoder.name})`);
 const parallel = await timeTraining(X, labels, availableParallelism(), runs);
 const single = await timeTraining(X, labels, 1, Math.min(runs, 3));
+const sklearn = values['sklearn-python'] ? await timeSklearn(values['sklearn-python'], X, labels) : undefined;
 
 // One-row latency on the forest just trained.
 const prediction = timePrediction(parallel.forest, X);
@@ -360,6 +407,11 @@ const result = {
     target_ms: 5000,
     aim_ms: 2000,
     meets_target: median(parallel.walls) <= 5000,
+    sklearn_same_matrix: sklearn ?? 'not run (pass --sklearn-python PATH)',
+    ratio_to_sklearn:
+      sklearn?.wall_ms_median !== undefined
+        ? round(median(parallel.walls) / sklearn.wall_ms_median, 2)
+        : null,
   },
   predict_one_row: {
     trees: parallel.forest.nTrees,
@@ -406,6 +458,7 @@ console.log(`
 |---|---|---|
 | train ${t.trees} trees, ${t.rows} rows x ${t.features} features, ${t.threads} threads (median of ${runs}) | ${(t.wall_ms_median / 1000).toFixed(2)} s | <= 5 s (aim 2 s) |
 | same on 1 thread | ${(t.single_thread_wall_ms_median / 1000).toFixed(2)} s | |
+| scikit-learn, same matrix, ${t.threads} cores (median) | ${sklearn?.wall_ms_median !== undefined ? `${(sklearn.wall_ms_median / 1000).toFixed(2)} s (ours / sklearn = ${t.ratio_to_sklearn})` : 'not run'} | |
 | predictProba, one row, ${p.trees} trees (median of run medians) | ${p.median_us} us (p99 ${p.p99_us_median_of_runs}, loop mean ${p.tight_loop_mean_us_median_of_runs}) | <= 50 us |
 | predictProbaBatch | ${p.batch_rows_per_second.toLocaleString('en-US')} rows/s | |
 | hold-out accuracy / macro-F1 (info) | ${result.holdout_accuracy_info.accuracy} / ${result.holdout_accuracy_info.macro_f1} | |
