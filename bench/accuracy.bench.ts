@@ -1,0 +1,216 @@
+/**
+ * Accuracy benchmark on the real 2022 Istanbul listings (never in unit tests):
+ *
+ *   pnpm bench:accuracy [--data CSV] [--trees 100] [--seed 42] [--folds 5]
+ *
+ * 1. The stratified 20 % hold-out exactly as `mlops train --data CSV` runs it
+ *    (core's trainModel with its defaults).
+ * 2. Stratified 5-fold cross-validation with the same settings (each fold:
+ *    trainModel on 4/5, evaluated on the remaining 1/5).
+ * 3. On the same folds, in the same run, the reference recipe of the old
+ *    Python stack (one-hot categoricals, median-imputed numerics, no engineered
+ *    features, no crosses; same forest), so the gain is measured, not assumed.
+ *
+ * Writes bench/results/accuracy.json (per-fold values, mean and sd) and prints
+ * a summary. Targets (issue 2): accuracy >= 0.82 and macro-F1 >= 0.825.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_PIPELINE_OPTIONS,
+  DEFAULT_TRAINING_FOREST_OPTIONS,
+  labelIndices,
+  loadRawListings,
+  stratifiedKFold,
+  trainModel,
+  type ClassificationMetrics,
+  type PipelineOptions,
+} from '../packages/core/src/index.js';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: '../shared/data/istanbul-2022/listings-train.csv' },
+    trees: { type: 'string', default: '100' },
+    seed: { type: 'string', default: '42' },
+    folds: { type: 'string', default: '5' },
+    out: { type: 'string', default: 'bench/results/accuracy.json' },
+  },
+});
+const trees = Number(values.trees);
+const seed = Number(values.seed);
+const nFolds = Number(values.folds);
+
+const TARGETS = { accuracy: 0.82, macro_f1: 0.825 };
+const REPORTED = [
+  'accuracy',
+  'macro_f1',
+  'weighted_f1',
+  'roc_auc_macro',
+  'roc_auc_weighted',
+  'log_loss',
+] as const;
+type Reported = (typeof REPORTED)[number];
+
+/** The old stack's recipe, expressed as pipeline options. */
+const REFERENCE_RECIPE: Partial<PipelineOptions> = {
+  lowCardinality: 'onehot',
+  highCardinality: 'frequency',
+  crosses: [],
+  engineered: false,
+  floorNumber: false,
+  adMonth: false,
+  missingIndicators: false,
+};
+
+function pick(m: ClassificationMetrics): Record<Reported, number> {
+  return Object.fromEntries(REPORTED.map((k) => [k, m[k] ?? Number.NaN])) as Record<Reported, number>;
+}
+
+function summarise(folds: Record<Reported, number>[]) {
+  const mean = {} as Record<Reported, number>;
+  const sd = {} as Record<Reported, number>;
+  for (const k of REPORTED) {
+    const v = folds.map((f) => f[k]);
+    const m = v.reduce((a, b) => a + b, 0) / v.length;
+    mean[k] = m;
+    sd[k] = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1));
+  }
+  return { mean, sd };
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const fmt = (m: number, sd?: number) =>
+  sd === undefined ? m.toFixed(4) : `${m.toFixed(4)} ± ${sd.toFixed(4)}`;
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const load = await loadRawListings(values.data!);
+  const listings = load.listings;
+  process.stderr.write(
+    `loaded ${listings.length} listings (${load.badRows.length} bad rows) from ${values.data}\n`,
+  );
+
+  // 1. The hold-out, as `mlops train` runs it.
+  const holdout = await trainModel(listings, { trees, seed });
+  process.stderr.write(
+    `hold-out: accuracy ${fmt(holdout.metrics.accuracy)}, macro-F1 ${fmt(holdout.metrics.macro_f1)}\n`,
+  );
+
+  // 2 + 3. Cross-validation of the chosen settings and of the reference recipe on the same folds.
+  const folds = stratifiedKFold(labelIndices(listings), nFolds, seed);
+  const chosen: Record<Reported, number>[] = [];
+  const baseline: Record<Reported, number>[] = [];
+  const reference: Record<Reported, number>[] = [];
+  const fitSeconds: number[] = [];
+  const referenceFitSeconds: number[] = [];
+  for (const [f, { train, test }] of folds.entries()) {
+    const trainRows = Array.from(train, (i) => listings[i]!);
+    const testRows = Array.from(test, (i) => listings[i]!);
+    const run = await trainModel(trainRows, { trees, seed, evalListings: testRows });
+    chosen.push(pick(run.metrics));
+    baseline.push(pick(run.baselineMetrics!));
+    fitSeconds.push(run.fitSeconds);
+    const ref = await trainModel(trainRows, {
+      trees,
+      seed,
+      evalListings: testRows,
+      baseline: false,
+      pipeline: REFERENCE_RECIPE,
+    });
+    reference.push(pick(ref.metrics));
+    referenceFitSeconds.push(ref.fitSeconds);
+    process.stderr.write(
+      `fold ${f + 1}/${nFolds}: accuracy ${fmt(run.metrics.accuracy)} (reference recipe ${fmt(ref.metrics.accuracy)}), macro-F1 ${fmt(run.metrics.macro_f1)}\n`,
+    );
+  }
+  const cv = summarise(chosen);
+  const referenceCv = summarise(reference);
+  const baselineCv = summarise(baseline);
+  const met = {
+    holdout: holdout.metrics.accuracy >= TARGETS.accuracy && holdout.metrics.macro_f1 >= TARGETS.macro_f1,
+    cv: cv.mean.accuracy >= TARGETS.accuracy && cv.mean.macro_f1 >= TARGETS.macro_f1,
+  };
+
+  const result = {
+    benchmark: 'accuracy',
+    command: `pnpm bench:accuracy --data ${values.data} --trees ${trees} --seed ${seed} --folds ${nFolds}`,
+    started_at: startedAt,
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      node: process.version,
+      load_average_at_start: loadavg(),
+    },
+    data: {
+      file: values.data,
+      rows: listings.length,
+      bad_rows: load.badRows.length,
+      absent_columns: load.missingColumns,
+    },
+    settings: {
+      trees,
+      seed,
+      pipeline: { ...DEFAULT_PIPELINE_OPTIONS },
+      forest: { ...DEFAULT_TRAINING_FOREST_OPTIONS },
+      features: holdout.model.pipeline.featureNames,
+    },
+    targets: TARGETS,
+    target_met: met,
+    holdout: {
+      description: 'stratified 20 % hold-out, as `mlops train --data CSV` (trainModel defaults)',
+      n_train: holdout.nTrain,
+      n_eval: holdout.nEval,
+      fit_seconds: holdout.fitSeconds,
+      metrics: pick(holdout.metrics),
+      per_class: holdout.metrics.per_class,
+      confusion_matrix: holdout.metrics.confusion_matrix,
+      baseline_logistic: pick(holdout.baselineMetrics!),
+    },
+    cross_validation: {
+      description: `stratified ${nFolds}-fold CV, same settings`,
+      folds: chosen,
+      mean: cv.mean,
+      sd: cv.sd,
+      fit_seconds_median: median(fitSeconds),
+      baseline_logistic: baselineCv,
+    },
+    reference_recipe: {
+      description:
+        'the old stack recipe (one-hot, median imputation, no engineered features or crosses) with the same forest on the same folds',
+      pipeline: REFERENCE_RECIPE,
+      folds: reference,
+      mean: referenceCv.mean,
+      sd: referenceCv.sd,
+      fit_seconds_median: median(referenceFitSeconds),
+      gain: Object.fromEntries(REPORTED.map((k) => [k, cv.mean[k] - referenceCv.mean[k]])),
+    },
+  };
+  await mkdir(dirname(values.out!), { recursive: true });
+  await writeFile(values.out!, `${JSON.stringify(result, null, 2)}\n`);
+
+  const line = (name: string, m: Record<Reported, number>, sd?: Record<Reported, number>) =>
+    `| ${name} | ${fmt(m.accuracy, sd?.accuracy)} | ${fmt(m.macro_f1, sd?.macro_f1)} | ${fmt(m.roc_auc_macro, sd?.roc_auc_macro)} |`;
+  process.stdout.write(
+    [
+      '| evaluation | accuracy | macro-F1 | ROC-AUC macro |',
+      '|---|---|---|---|',
+      line(`hold-out 20 % (n=${holdout.nEval})`, pick(holdout.metrics)),
+      line(`${nFolds}-fold CV mean ± sd`, cv.mean, cv.sd),
+      line(`${nFolds}-fold CV, reference recipe`, referenceCv.mean, referenceCv.sd),
+      line(`${nFolds}-fold CV, logistic baseline`, baselineCv.mean, baselineCv.sd),
+      '',
+      `targets accuracy >= ${TARGETS.accuracy}, macro-F1 >= ${TARGETS.macro_f1}: hold-out ${met.holdout ? 'met' : 'NOT met'}, CV ${met.cv ? 'met' : 'NOT met'}`,
+      `wrote ${values.out}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+await main();
