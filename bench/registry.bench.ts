@@ -279,12 +279,28 @@ async function mlflowServerBaseline(dir: string): Promise<Record<string, unknown
         };
       },
     };
-    await autocannon({ url, connections, duration: 3, requests: [request] });
+    await autocannon({ url, connections: 8, duration: 3, requests: [request] });
+    // At our 50 connections its workers contend for the SQLite write lock and it can collapse;
+    // 8 connections is closer to its best, so both are reported and the ratio uses the better one.
     const result = summarise(await autocannon({ url, connections, duration, requests: [request] }));
-    console.log(
-      `MLflow ${version} server: log-metric ${result.requestsPerSecond} req/s p99 ${result.latencyMs.p99} ms (non-2xx ${result.non2xx}, errors ${result.errors})`,
-    );
-    return { measured: true, mlflowVersion: version, workers: 2, backend: 'sqlite', logMetric: result };
+    const light = summarise(await autocannon({ url, connections: 8, duration, requests: [request] }));
+    for (const [label, r] of [
+      [`${connections} connections`, result],
+      ['8 connections', light],
+    ] as const) {
+      console.log(
+        `MLflow ${version} server, ${label}: log-metric ${r.requestsPerSecond} req/s p99 ${r.latencyMs.p99} ms (non-2xx ${r.non2xx}, errors ${r.errors})`,
+      );
+    }
+    return {
+      measured: true,
+      mlflowVersion: version,
+      workers: 2,
+      backend: 'sqlite',
+      logMetric: result,
+      logMetricAt8Connections: light,
+      bestRequestsPerSecond: Math.max(result.requestsPerSecond, light.requestsPerSecond),
+    };
   } finally {
     if (child.pid) {
       try {
@@ -495,7 +511,7 @@ async function main(): Promise<void> {
         ratioRegistryToMlflow: mlflowRate
           ? Number((medianRound.requestsPerSecond / mlflowRate).toFixed(2))
           : undefined,
-        note: 'same machine, same autocannon settings; the MLflow server had no concurrent UI load',
+        note: 'same machine and request; the MLflow server had no concurrent UI load; ratio uses its better rate (50 or 8 connections)',
       },
       targets: {
         logMetric: {
