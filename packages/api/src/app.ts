@@ -106,7 +106,9 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: !(options.requestLogging ?? config.API_REQUEST_LOG) }),
+    logController: new LogController({
+      disableRequestLogging: !(options.requestLogging ?? config.API_REQUEST_LOG),
+    }),
     bodyLimit: config.API_BODY_LIMIT,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

@@ -1,7 +1,17 @@
-import { BundleFormatError } from '@mlops/core';
+import { BundleFormatError, Model, parseBundle } from '@mlops/core';
 import type { Predictor } from './predictor.js';
 
-/** Parses a model bundle file's text into a predictor (core's parseBundle + Model). */
-export function readModelBundle(_text: string): Predictor {
-  throw new BundleFormatError('model bundle reader not available yet');
+/**
+ * Parses a model bundle file's text into a ready model (core's parseBundle + Model.fromBundle: the
+ * same pipeline code as training, so serving cannot skew). Throws BundleFormatError naming the problem.
+ * @param origin how to name the bundle in messages (a file path or registry URI)
+ */
+export function readModelBundle(text: string, origin = 'model bundle'): Predictor {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new BundleFormatError(`${origin} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return Model.fromBundle(parseBundle(json, origin));
 }

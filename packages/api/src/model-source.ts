@@ -285,7 +285,7 @@ export class ModelSource {
     const logger = this.options.logger;
     try {
       const text = await candidate.fetch();
-      const predictor = this.options.readBundle(text);
+      const predictor = this.options.readBundle(text, candidate.source);
       verifyPredictor(predictor);
       const version =
         candidate.version ?? `local-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;

@@ -18,8 +18,11 @@ export interface Predictor {
   predict(listing: ListingRecord): Prediction;
 }
 
-/** Turns a bundle file's text into a ready predictor; throws (BundleFormatError) when it is not one. */
-export type BundleReader = (text: string) => Predictor;
+/**
+ * Turns a bundle file's text into a ready predictor; throws (BundleFormatError) when it is not one.
+ * `origin` names the bundle in messages (file path or registry URI).
+ */
+export type BundleReader = (text: string, origin: string) => Predictor;
 
 /** A listing every model must answer: the old service's documented example body. */
 export const REFERENCE_LISTING: ListingRecord = {

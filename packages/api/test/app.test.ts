@@ -8,7 +8,8 @@ import { buildApp, type ApiApp } from '../src/app.js';
 import { ModelSource } from '../src/model-source.js';
 import { ProductionLog } from '../src/production-log.js';
 import { InMemoryRegistry } from './rule-bundles.js';
-import { servingBundle, servingBundleReader } from './serving-bundles.js';
+import { readModelBundle } from '../src/bundle-reader.js';
+import { trainedBundle } from './trained-bundles.js';
 
 /** The old service's documented example body. */
 const example = {
@@ -37,12 +38,12 @@ describe('prediction API', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'api-app-'));
     registry = new InMemoryRegistry();
-    registry.setAlias('production', '7', await servingBundle());
+    registry.setAlias('production', '7', await trainedBundle());
     models = new ModelSource({
       modelName: 'HousingPriceClassifier',
       registry,
       localBundlePath: null,
-      readBundle: servingBundleReader,
+      readBundle: readModelBundle,
       refreshIntervalMs: 60_000,
     });
     await models.refresh();
@@ -356,7 +357,7 @@ describe('prediction API without a model', () => {
       modelName: 'HousingPriceClassifier',
       registry: null,
       localBundlePath: join(dir, 'models', 'model.bundle.json'),
-      readBundle: servingBundleReader,
+      readBundle: readModelBundle,
       refreshIntervalMs: 60_000,
     });
     await models.refresh();

@@ -8,7 +8,8 @@ import { buildApp, type ApiApp } from '../src/app.js';
 import { ModelSource } from '../src/model-source.js';
 import { ProductionLog } from '../src/production-log.js';
 import { RegistryClientLookup } from '../src/registry-lookup.js';
-import { servingBundle, servingBundleReader } from './serving-bundles.js';
+import { readModelBundle } from '../src/bundle-reader.js';
+import { trainedBundle } from './trained-bundles.js';
 import { TempRegistry } from './temp-registry.js';
 
 const example = {
@@ -42,7 +43,7 @@ describe('hot swap under load', () => {
       modelName: registry.modelName,
       registry: new RegistryClientLookup({ url: registry.url }),
       localBundlePath: null,
-      readBundle: servingBundleReader,
+      readBundle: readModelBundle,
       refreshIntervalMs: 50,
     });
     log = new ProductionLog({ path: join(dir, 'predictions.db') });
@@ -66,7 +67,9 @@ describe('hot swap under load', () => {
   });
 
   it('moves to each new production version with every concurrent request answered 200', async () => {
-    const first = await registry.publish(await servingBundle(0), 'production');
+    // Trained before the load starts, so the swaps measure loading, not training.
+    const bundles = await Promise.all([0, 1, 2].map((variant) => trainedBundle(variant)));
+    const first = await registry.publish(bundles[0]!, 'production');
     await models.start();
     expect(models.current?.version).toBe(first);
 
@@ -89,11 +92,19 @@ describe('hot swap under load', () => {
     };
     const clients = Array.from({ length: concurrency }, (_, i) => client(i));
 
-    await sleep(400);
-    const second = await registry.publish(await servingBundle(1), 'production');
-    await sleep(600);
-    const third = await registry.publish(await servingBundle(2), 'production');
-    await sleep(600);
+    const servingVersion = async (version: string) => {
+      for (let waited = 0; models.current?.version !== version; waited += 20) {
+        if (waited > 30_000) throw new Error(`version ${version} not serving after 30 s`);
+        await sleep(20);
+      }
+    };
+    await sleep(300);
+    const second = await registry.publish(bundles[1]!, 'production');
+    await servingVersion(second);
+    await sleep(300);
+    const third = await registry.publish(bundles[2]!, 'production');
+    await servingVersion(third);
+    await sleep(300);
     stop = true;
     await Promise.all(clients);
 

@@ -6,7 +6,8 @@ import { createLogger, loadConfig } from '@mlops/core';
 import { buildApp, type ApiApp } from '../src/app.js';
 import { ModelSource } from '../src/model-source.js';
 import { RegistryClientLookup } from '../src/registry-lookup.js';
-import { servingBundle, servingBundleReader } from './serving-bundles.js';
+import { readModelBundle } from '../src/bundle-reader.js';
+import { trainedBundle } from './trained-bundles.js';
 import { TempRegistry } from './temp-registry.js';
 
 const example = {
@@ -48,7 +49,7 @@ describe('model loading from a real registry', () => {
       modelName: registry.modelName,
       registry: new RegistryClientLookup({ url: registry.url }),
       localBundlePath: localPath,
-      readBundle: servingBundleReader,
+      readBundle: readModelBundle,
       refreshIntervalMs: 60_000,
       registryTimeoutMs: 2000,
     });
@@ -72,22 +73,22 @@ describe('model loading from a real registry', () => {
     expect((await served()).status).toBe(503);
 
     // Only the local bundle.
-    writeFileSync(localPath, await servingBundle(0));
+    writeFileSync(localPath, await trainedBundle(0));
     await models.refresh();
     expect(await served()).toMatchObject({ status: 200, model_alias: 'local' });
 
     // A registered version without any alias changes nothing.
-    await registry.publish(await servingBundle(1));
+    await registry.publish(await trainedBundle(1));
     await models.refresh();
     expect((await served()).model_alias).toBe('local');
 
     // staging beats local.
-    const staging = await registry.publish(await servingBundle(2), 'staging');
+    const staging = await registry.publish(await trainedBundle(2), 'staging');
     await models.refresh();
     expect(await served()).toMatchObject({ model_alias: 'staging', model_version: staging });
 
     // production beats staging.
-    const production = await registry.publish(await servingBundle(3), 'production');
+    const production = await registry.publish(await trainedBundle(3), 'production');
     await models.refresh();
     expect(await served()).toMatchObject({ model_alias: 'production', model_version: production });
     expect((await health()).model).toMatchObject({
@@ -103,7 +104,7 @@ describe('model loading from a real registry', () => {
   });
 
   it('keeps serving the last good model while the registry is down, reports it, and recovers', async () => {
-    const production = await registry.publish(await servingBundle(4), 'production');
+    const production = await registry.publish(await trainedBundle(4), 'production');
     await models.refresh();
     expect((await served()).model_version).toBe(production);
 
@@ -121,7 +122,7 @@ describe('model loading from a real registry', () => {
     expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
 
     await registry.restart();
-    const next = await registry.publish(await servingBundle(5), 'production');
+    const next = await registry.publish(await trainedBundle(5), 'production');
     await models.refresh();
     expect((await served()).model_version).toBe(next);
     expect((await health()).registry).toMatchObject({

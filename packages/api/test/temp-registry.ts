@@ -48,7 +48,8 @@ export class TempRegistry {
         headers: { 'content-type': 'application/json' },
       },
     );
-    if (!upload.ok) throw new Error(`artifact upload failed: ${upload.status} ${await upload.text()}`);
+    const uploadAnswer = await upload.text();
+    if (!upload.ok) throw new Error(`artifact upload failed: ${upload.status} ${uploadAnswer}`);
     await this.call('POST', 'registered-models/create', { name: this.modelName }).catch((error: Error) => {
       if (!error.message.includes('RESOURCE_ALREADY_EXISTS')) throw error;
     });
@@ -73,10 +74,18 @@ export class TempRegistry {
     await this.call('DELETE', 'registered-models/alias', { name: this.modelName, alias });
   }
 
-  /** Stops listening (clients get connection refused); the data stays for `restart()`. */
+  /**
+   * Stops listening and drops every open connection, as a crashed registry would (clients get
+   * connection refused or reset); the data stays for `restart()`.
+   */
   async stop(): Promise<void> {
-    await this.app?.close();
+    const app = this.app;
     this.app = null;
+    if (!app) return;
+    const closing = app.close();
+    // A keep-alive connection of a client would otherwise hold close() open until it times out.
+    app.server.closeAllConnections();
+    await closing;
   }
 
   async restart(): Promise<void> {
