@@ -26,3 +26,4 @@ export * from './checkpoint.js';
 export * from './report.js';
 export * from './bundle.js';
 export * from './training.js';
+export * from './stable-split.js';

@@ -27,7 +27,7 @@ import {
   loadRawListings,
   parseBundle,
   saveBundle,
-  stratifiedSplit,
+  stableHoldout,
   trainModel,
   writeReferenceSnapshot,
   writeSyntheticListings,
@@ -160,7 +160,9 @@ export function createActivities(deps: TrainingDependencies): TrainingActivities
             `${files.join(', ')}: ${listings.length} usable listings; at least 50 are needed to train`,
           );
         }
-        const split = stratifiedSplit(labelIndices(listings), TEST_FRACTION, input.seed ?? config.TRAIN_SEED);
+        // A content-hash split: listings keep their side as data accumulates, so the gate never
+        // scores the production model on listings it was trained on.
+        const split = stableHoldout(listings, TEST_FRACTION);
         const train = Array.from(split.train, (i) => listings[i]!);
         const test = Array.from(split.test, (i) => listings[i]!);
 
