@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandling } from './routes/error-handling.js';
+import { healthRoutes } from './routes/health.js';
 import { mlflowApi } from './routes/mlflow-api.js';
 import { uiRoutes } from './routes/ui.js';
 import { registryStores } from './store/registry-stores.js';
@@ -47,8 +48,8 @@ export function buildApp(options: RegistryAppOptions): FastifyInstance {
       uploadLimit: options.uploadLimit ?? DEFAULT_UPLOAD_LIMIT,
     });
   }
-  void app.register(uiRoutes);
   // Liveness for `pnpm start`, container health checks and load balancers (MLflow's server has the same path).
-  app.get('/health', async () => ({ status: 'ok' }));
+  void app.register(healthRoutes);
+  void app.register(uiRoutes);
   return app;
 }
