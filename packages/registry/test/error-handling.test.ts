@@ -12,14 +12,6 @@ afterEach(async () => {
   await registry.close();
 });
 
-describe('health', () => {
-  it('answers GET /health with ok once the database answers', async () => {
-    const response = await registry.app.inject({ method: 'GET', url: '/health' });
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok' });
-  });
-});
-
 describe('error responses', () => {
   it('maps every error code to a status, 4xx for everything a client can fix', () => {
     const codes = Object.keys(ERROR_STATUS) as RegistryErrorCode[];
