@@ -16,6 +16,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { fitBinEdges, binDataset, MAX_BINS } from './binning.js';
 import {
   type CheckpointLogger,
+  checkpointEntry,
   forestFingerprint,
   readForestCheckpoint,
   writeForestCheckpoint,
@@ -135,6 +136,14 @@ export interface SerializedForest {
     /** Float64, nTrees * nFeatures. */
     treeImportances: string;
   };
+}
+
+/** What a forest records besides its trees. */
+export interface ForestMeta {
+  nClasses: number;
+  nFeatures: number;
+  featureNames: string[] | undefined;
+  params: ForestParams;
 }
 
 /** In-memory state of a forest: all trees' nodes concatenated, child and leaf offsets global. */
@@ -261,28 +270,7 @@ export class RandomForest {
 
   /** Compact JSON form; `RandomForest.fromJSON` restores an identical forest. */
   toJSON(): SerializedForest {
-    const s = this.state;
-    const json: SerializedForest = {
-      kind: FOREST_KIND,
-      formatVersion: FOREST_FORMAT_VERSION,
-      nTrees: this.nTrees,
-      nClasses: s.nClasses,
-      nFeatures: s.nFeatures,
-      params: { ...s.params },
-      encoding: 'deflate-raw-base64',
-      arrays: {
-        nodeOffsets: encodeArray(s.nodeOffsets),
-        valueOffsets: encodeArray(s.valueOffsets),
-        feature: encodeArray(s.feature),
-        threshold: encodeArray(s.threshold),
-        right: encodeArray(s.right),
-        missingLeft: encodeArray(s.missingLeft),
-        values: encodeArray(s.values),
-        treeImportances: encodeArray(s.treeImportances),
-      },
-    };
-    if (s.featureNames) json.featureNames = [...s.featureNames];
-    return json;
+    return serializeState(this.state);
   }
 
   /**
@@ -294,11 +282,13 @@ export class RandomForest {
     return new RandomForest(decodeState(json));
   }
 
+  /** JSON of the given trees, the same as `fromTrees(trees, meta).toJSON()` without building a forest. */
+  static treesToJSON(trees: readonly GrownTree[], meta: ForestMeta): SerializedForest {
+    return serializeState(concatenateTrees(trees, meta));
+  }
+
   /** A forest of the given trees (training and checkpoints). */
-  static fromTrees(
-    trees: readonly GrownTree[],
-    meta: { nClasses: number; nFeatures: number; featureNames: string[] | undefined; params: ForestParams },
-  ): RandomForest {
+  static fromTrees(trees: readonly GrownTree[], meta: ForestMeta): RandomForest {
     return new RandomForest(concatenateTrees(trees, meta));
   }
 
@@ -448,19 +438,23 @@ export async function trainForest(
   // Resume: the checkpoint's trees are this run's trees of the same indices.
   let fingerprint = '';
   let treesDone = 0;
+  // Checkpoint text of each finished tree, encoded once.
+  const entries: (string | undefined)[] = new Array<string | undefined>(nTrees);
   if (checkpointDir !== undefined) {
     fingerprint = forestFingerprint(X, labels, nClasses, { ...params, nTrees: undefined });
     const saved = await readForestCheckpoint(checkpointDir, fingerprint, logger);
     if (saved) {
       try {
-        const partial = RandomForest.fromJSON(saved.forest);
-        saved.treeIndices.forEach((index, j) => {
-          if (index < nTrees) trees[index] = partial.treeAt(j);
-        });
-        for (const tree of trees) if (tree !== undefined) treesDone++;
+        for (const entry of saved) {
+          if (entry.index >= nTrees) continue;
+          trees[entry.index] = RandomForest.fromJSON(entry.forest).treeAt(0);
+          entries[entry.index] = checkpointEntry(entry.index, entry.forest);
+          treesDone++;
+        }
       } catch (error) {
         logger?.warn(`ignoring forest checkpoint in ${checkpointDir}: ${(error as Error).message}`);
         trees.fill(undefined);
+        entries.fill(undefined);
         treesDone = 0;
       }
     }
@@ -499,23 +493,19 @@ export async function trainForest(
     let writeError: unknown;
     const checkpoint = (): void => {
       if (checkpointDir === undefined || treesDone <= checkpointed) return;
-      const indices: number[] = [];
-      const done: GrownTree[] = [];
-      trees.forEach((tree, index) => {
-        if (tree === undefined) return;
-        indices.push(index);
-        done.push(tree);
-      });
-      const json = RandomForest.fromTrees(done, meta).toJSON();
+      const texts = entries.filter((entry): entry is string => entry !== undefined);
       checkpointed = treesDone;
       writes = writes.then(() =>
-        writeForestCheckpoint(checkpointDir, fingerprint, indices, json).catch((error: unknown) => {
+        writeForestCheckpoint(checkpointDir, fingerprint, texts).catch((error: unknown) => {
           writeError ??= error;
         }),
       );
     };
     const onTree = (index: number, tree: GrownTree): void => {
       trees[index] = tree;
+      if (checkpointDir !== undefined) {
+        entries[index] = checkpointEntry(index, RandomForest.treesToJSON([tree], meta));
+      }
       treesDone++;
       if (treesDone >= checkpointed + checkpointEvery || treesDone === nTrees) checkpoint();
       onProgress?.(treesDone, nTrees, { resumedFrom, checkpointed });
@@ -790,10 +780,31 @@ function meanImportances(
   return sum;
 }
 
-function concatenateTrees(
-  trees: readonly GrownTree[],
-  meta: { nClasses: number; nFeatures: number; featureNames: string[] | undefined; params: ForestParams },
-): ForestState {
+function serializeState(s: ForestState): SerializedForest {
+  const json: SerializedForest = {
+    kind: FOREST_KIND,
+    formatVersion: FOREST_FORMAT_VERSION,
+    nTrees: s.nodeOffsets.length - 1,
+    nClasses: s.nClasses,
+    nFeatures: s.nFeatures,
+    params: { ...s.params },
+    encoding: 'deflate-raw-base64',
+    arrays: {
+      nodeOffsets: encodeArray(s.nodeOffsets),
+      valueOffsets: encodeArray(s.valueOffsets),
+      feature: encodeArray(s.feature),
+      threshold: encodeArray(s.threshold),
+      right: encodeArray(s.right),
+      missingLeft: encodeArray(s.missingLeft),
+      values: encodeArray(s.values),
+      treeImportances: encodeArray(s.treeImportances),
+    },
+  };
+  if (s.featureNames) json.featureNames = [...s.featureNames];
+  return json;
+}
+
+function concatenateTrees(trees: readonly GrownTree[], meta: ForestMeta): ForestState {
   const nTrees = trees.length;
   const nodeOffsets = new Int32Array(nTrees + 1);
   const valueOffsets = new Int32Array(nTrees + 1);

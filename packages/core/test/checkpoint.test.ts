@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   FOREST_CHECKPOINT_FILE,
   type ForestCheckpoint,
+  checkpointEntry,
   forestFingerprint,
   readForestCheckpoint,
   writeForestCheckpoint,
@@ -67,7 +68,7 @@ describe('forest checkpoints', () => {
     expect(await readdir(dir)).toEqual([FOREST_CHECKPOINT_FILE]);
     const file = await readCheckpointFile(dir);
     expect(file.kind).toBe('random-forest-checkpoint');
-    expect(file.forest.nTrees).toBe(25);
+    expect(file.trees.map((entry) => entry.index)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
 
   it('resumes after an interruption and ends with the same forest as an uninterrupted run', async () => {
@@ -75,7 +76,7 @@ describe('forest checkpoints', () => {
     const dir = await tempFolder();
     await interruptedTraining(X, y, { ...options, checkpointDir: dir }, 13);
     // The abort wrote the 13 finished trees.
-    expect((await readCheckpointFile(dir)).forest.nTrees).toBe(13);
+    expect((await readCheckpointFile(dir)).trees.length).toBe(13);
 
     const resumedFrom: number[] = [];
     const resumed = await trainForest(X, y, 3, {
@@ -93,8 +94,7 @@ describe('forest checkpoints', () => {
     await interruptedTraining(X, y, { ...options, threads: 2, checkpointDir: dir }, 11);
     // Every finished tree was saved, whichever thread grew it and in whatever order.
     const saved = await readCheckpointFile(dir);
-    expect(saved.forest.nTrees).toBeGreaterThanOrEqual(11);
-    expect(saved.treeIndices.length).toBe(saved.forest.nTrees);
+    expect(saved.trees.length).toBeGreaterThanOrEqual(11);
     const resumed = await trainForest(X, y, 3, { ...options, threads: 2, checkpointDir: dir });
     expect(JSON.stringify(resumed.toJSON())).toBe(uninterrupted);
   });
@@ -131,7 +131,26 @@ describe('forest checkpoints', () => {
       JSON.stringify((await trainForest(X, y, 3, options)).toJSON()),
     );
     // The stale checkpoint was replaced by this training's own.
-    expect((await readCheckpointFile(dir)).forest.params.seed).toBe(5);
+    expect((await readCheckpointFile(dir)).trees[0]!.forest.params.seed).toBe(5);
+  });
+
+  it('ignores, with a warning, a checkpoint whose trees are corrupt', async () => {
+    const dir = await tempFolder();
+    await trainForest(X, y, 3, { ...options, nTrees: 4, checkpointDir: dir });
+    const file = await readCheckpointFile(dir);
+    file.trees[1]!.forest.arrays.right = file.trees[0]!.forest.arrays.right;
+    await writeFile(join(dir, FOREST_CHECKPOINT_FILE), JSON.stringify(file));
+    const { lines, logger } = warnings();
+    const resumedFrom: number[] = [];
+    await trainForest(X, y, 3, {
+      ...options,
+      nTrees: 4,
+      checkpointDir: dir,
+      logger,
+      onProgress: (_d, _t, p) => resumedFrom.push(p.resumedFrom),
+    });
+    expect(resumedFrom[0]).toBe(0);
+    expect(lines.join('\n')).toMatch(/forest JSON/);
   });
 
   it('ignores, with a warning, a checkpoint file that is not JSON', async () => {
@@ -166,9 +185,12 @@ describe('writeForestCheckpoint / readForestCheckpoint', () => {
     const dir = join(await tempFolder(), 'nested', 'checkpoints');
     expect(await readForestCheckpoint(dir, 'abc')).toBeUndefined();
     const { X, y } = threeClassSet(40, 23);
-    const forest = (await trainForest(X, y, 3, { nTrees: 2, threads: 1 })).toJSON();
-    await writeForestCheckpoint(dir, 'abc', [0, 3], forest);
-    expect(await readForestCheckpoint(dir, 'abc')).toEqual({ treeIndices: [0, 3], forest });
+    const forest = (await trainForest(X, y, 3, { nTrees: 1, threads: 1 })).toJSON();
+    await writeForestCheckpoint(dir, 'abc', [checkpointEntry(0, forest), checkpointEntry(3, forest)]);
+    expect(await readForestCheckpoint(dir, 'abc')).toEqual([
+      { index: 0, forest },
+      { index: 3, forest },
+    ]);
     const { lines, logger } = warnings();
     expect(await readForestCheckpoint(dir, 'other', logger)).toBeUndefined();
     expect(lines[0]).toContain(FOREST_CHECKPOINT_FILE);
