@@ -21,6 +21,12 @@ const COMMANDS: readonly ((io: CommandIo) => Promise<Command>)[] = [
   async (io) => (await import('./commands/evaluate.js')).evaluateCommand(io),
   async (io) => (await import('./commands/predict.js')).predictCommand(io),
   async (io) => (await import('./commands/monitor.js')).monitorCommand(io),
+  async (io) => (await import('./commands/start.js')).startCommand(io),
+  async () => (await import('./commands/services.js')).registryCommand(),
+  async () => (await import('./commands/services.js')).apiCommand(),
+  async () => (await import('./commands/services.js')).workerCommand(),
+  async (io) => (await import('./commands/services.js')).temporalCommand(io),
+  async (io) => (await import('./commands/demo.js')).demoCommand(io),
 ];
 
 /** The whole program with every command registered. */

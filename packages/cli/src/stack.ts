@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig, writeSyntheticListings, type Config } from '@mlops/core';
+import { TRAINING_WORKFLOW_ID, loadConfig, writeSyntheticListings, type Config } from '@mlops/core';
+import { Client, Connection } from '@temporalio/client';
 import { ProcessGroup, type ManagedChild } from './process-group.js';
 import { serviceEntryFile, typescriptLoaderArgs, type ServiceName } from './service-processes.js';
 import { devServerCommand, isPortOpen, waitForPort } from './temporal-server.js';
@@ -44,6 +45,64 @@ async function waitForHttp(url: string, timeoutMs: number, failed: () => string 
     if (Date.now() > deadline)
       throw new Error(`${url} did not answer 200 within ${Math.round(timeoutMs / 1000)} s`);
     await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+interface ServedModel {
+  model: { version: string; alias: string } | null;
+}
+
+/**
+ * Waits until the API serves a model and no first training is still going:
+ * on a new stack the monitor starts the training workflow, the API may load
+ * the `staging` version before the gate promotes it, and the stack is "up"
+ * only once the promoted version is served.
+ */
+async function waitForProductionModel(
+  config: Config,
+  apiUrl: string,
+  temporalUi: string,
+  say: (line: string) => void,
+  check: () => string | undefined,
+  timeoutMs: number,
+): Promise<void> {
+  const started = Date.now();
+  let lastNote = 0;
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    for (;;) {
+      const reason = check();
+      if (reason) throw new Error(reason);
+      const health = await fetch(`${apiUrl}/health`).then(
+        (r) => (r.ok ? (r.json() as Promise<ServedModel>) : null),
+        () => null,
+      );
+      const training = await client.workflow
+        .getHandle(TRAINING_WORKFLOW_ID)
+        .describe()
+        .then(
+          (d) => d.status.name,
+          () => 'NONE',
+        );
+      if (health?.model && (health.model.alias === 'production' || training !== 'RUNNING')) return;
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(
+          'No production model was served in time: see the train worker output above and the Temporal UI.',
+        );
+      }
+      if (Date.now() - lastNote > 15_000) {
+        lastNote = Date.now();
+        say(
+          training === 'RUNNING'
+            ? `training the first model (workflow ${TRAINING_WORKFLOW_ID}; watch it at ${temporalUi})`
+            : 'waiting for the API to load a model',
+        );
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await connection.close();
   }
 }
 
@@ -131,29 +190,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const apiUrl = config.API_URL.replace(/\/$/, '');
     await waitForHttp(`${apiUrl}/health`, 60_000, check);
 
-    const started = Date.now();
-    let lastNote = 0;
-    for (;;) {
-      const reason = check();
-      if (reason) throw new Error(reason);
-      const ready = await fetch(`${apiUrl}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (Date.now() - started > (options.readyTimeoutMs ?? 900_000)) {
-        throw new Error(
-          'No model was served in time: see the train worker output above and the Temporal UI.',
-        );
-      }
-      if (Date.now() - lastNote > 15_000) {
-        lastNote = Date.now();
-        say(
-          `waiting for the first model: the training workflow runs on the train worker (watch it at ${temporalUi})`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await waitForProductionModel(config, apiUrl, temporalUi, say, check, options.readyTimeoutMs ?? 900_000);
 
     const urls = {
       temporalUi,
