@@ -131,7 +131,8 @@ export async function seedRegistry(client: RegistryClient): Promise<SeededRegist
       { timestamp: base + i * 3_600_000 },
     );
     await client.setTags(run.info.runId, {
-      alerts: i >= 6 ? 'psi.district,psi.area' : 'none',
+      'drift.status': i >= 6 ? 'drift' : 'ok',
+      'drift.headline': i >= 6 ? '2 alerts: psi.district 0.48 > 0.25, psi.area 0.34 > 0.25' : 'no drift',
       model_version: '1',
     });
     if (i === 7) {

@@ -199,6 +199,7 @@ describe('registry web UI', () => {
       expect.arrayContaining(['psi', 'prediction_drift', 'alerts']),
     );
     expect(await page.locator('#drift-plots img').count()).toBe(2);
+    expect(await page.locator('.notice.error').textContent()).toContain('2 alerts: psi.district');
     await expect
       .poll(() =>
         page.evaluate(

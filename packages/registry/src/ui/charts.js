@@ -5,7 +5,20 @@
  */
 import { h } from './dom.js';
 
-const PALETTE = ['#2457c5', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#e67700', '#495057'];
+const PALETTE = [
+  '#2457c5',
+  '#d9480f',
+  '#2b8a3e',
+  '#862e9c',
+  '#c2255c',
+  '#0b7285',
+  '#e67700',
+  '#495057',
+  '#5c7cfa',
+  '#94d82d',
+  '#f783ac',
+  '#66d9e8',
+];
 let live = [];
 
 /** Destroys the charts of the previous view. */

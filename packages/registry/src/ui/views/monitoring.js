@@ -14,7 +14,7 @@ import {
 import { listRunFiles } from './artifacts.js';
 
 const EXPERIMENT = 'monitoring';
-const MAX_SERIES = 10;
+const MAX_SERIES = 12;
 
 /** Groups metric keys by their prefix (`psi.area`, `psi.rooms` -> `psi`), so related drift scores share a chart. */
 function groupKeys(keys) {
@@ -102,6 +102,9 @@ export async function monitoringView(container) {
         h('div', { class: 'value' }, String(runs.length)),
       ),
     ),
+    tags['drift.headline']
+      ? notice(tags['drift.headline'], tags['drift.status'] === 'drift' ? 'error' : '')
+      : null,
     h('h2', {}, 'Drift over time'),
     h('div', { class: 'grid', id: 'drift-charts' }, charts),
     h(
