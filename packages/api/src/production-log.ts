@@ -123,8 +123,15 @@ export class ProductionLog {
     this.maxBatchRows = options.maxBatchRows ?? 5000;
     this.maxQueueRows = options.maxQueueRows ?? 200_000;
     this.logger = options.logger;
-    mkdirSync(dirname(options.path), { recursive: true });
-    this.db = new Database(options.path);
+    try {
+      mkdirSync(dirname(options.path), { recursive: true });
+      this.db = new Database(options.path);
+    } catch (error) {
+      throw new Error(
+        `cannot open the production log ${options.path}: ${error instanceof Error ? error.message : String(error)} (check DATA_DIR)`,
+        { cause: error },
+      );
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     // Commits run on the event loop: wait briefly for a lock, then fail the batch and retry it later

@@ -278,6 +278,23 @@ describe('prediction API', () => {
     db.close();
   });
 
+  it('answers a durable batch once all its rows are committed', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/predict/batch',
+      payload: [1, 2, 3].map((i) => ({ ...example, address: `durable-batch-${i}` })),
+      headers: { 'x-log-durability': 'sync' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(log.stats().durableSeq).toBeGreaterThanOrEqual(Number(response.headers['x-log-seq']));
+    const db = new Database(log.path, { readonly: true });
+    const count = db
+      .prepare(`SELECT COUNT(*) AS n FROM ${PRODUCTION_LOG_TABLE} WHERE address LIKE 'durable-batch-%'`)
+      .get();
+    db.close();
+    expect(count).toEqual({ n: 3 });
+  });
+
   it('reports the model, registry and production log in /health and is ready', async () => {
     const health = await app.inject({ method: 'GET', url: '/health' });
     expect(health.statusCode).toBe(200);
@@ -347,6 +364,45 @@ describe('prediction API', () => {
     const response = await app.inject({ method: 'GET', url: '/nope?x=1' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'no route GET /nope' });
+  });
+});
+
+describe('prediction API whose production log cannot commit', () => {
+  it('refuses a durable request with 503 instead of answering without the row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'api-nolog-'));
+    const registry = new InMemoryRegistry();
+    registry.setAlias('production', '1', await trainedBundle());
+    const models = new ModelSource({
+      modelName: 'HousingPriceClassifier',
+      registry,
+      localBundlePath: null,
+      readBundle: readModelBundle,
+      refreshIntervalMs: 60_000,
+    });
+    await models.refresh();
+    const log = new ProductionLog({ path: join(dir, 'predictions.db') });
+    log.close();
+    const app = await buildApp({
+      config: loadConfig({}),
+      logger: quietLogger(),
+      modelSource: models,
+      productionLog: log,
+    });
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/predict',
+        payload: example,
+        headers: { 'x-log-durability': 'sync' },
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().message).toMatch(
+        /production log did not commit its row \(production log is closed\)/,
+      );
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

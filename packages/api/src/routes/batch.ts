@@ -3,7 +3,7 @@ import { errorBody } from '../error-handler.js';
 import { batchRequestSchema, batchResponseSchema, errorResponseSchema } from '../api-schemas.js';
 import type { ServedPrediction } from '../production-log.js';
 import { LOG_SEQUENCE_HEADER, type ServingContext } from '../serving-context.js';
-import { noModel, wantsDurableLog } from './predict.js';
+import { noModel, notLogged, wantsDurableLog } from './predict.js';
 
 /**
  * POST /predict/batch: an array of listings in, one prediction per listing out, in the same order, all
@@ -54,9 +54,9 @@ export const batchRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, co
         return { listing, prediction };
       });
       if (productionLog !== null) {
-        let seq = 0;
-        let last: Promise<number> | null = null;
         const durable = wantsDurableLog(request);
+        const commits: Promise<number>[] = [];
+        let seq = 0;
         for (const { listing, prediction } of predictions) {
           const served: ServedPrediction = {
             ts,
@@ -67,11 +67,18 @@ export const batchRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, co
             prediction: prediction.price_category,
             probabilities: prediction.probabilities,
           };
-          if (durable) last = productionLog.appendDurable(served);
+          if (durable) commits.push(productionLog.appendDurable(served));
           else seq = productionLog.append(served);
         }
-        // Rows commit in order, so the last row's commit covers the whole batch.
-        if (last) seq = await last;
+        if (durable) {
+          try {
+            // Every row must be committed, none dropped; the last one carries the highest number.
+            const seqs = await Promise.all(commits);
+            seq = seqs[seqs.length - 1] ?? 0;
+          } catch (error) {
+            return notLogged(request, reply, error);
+          }
+        }
         reply.header(LOG_SEQUENCE_HEADER, seq);
       }
       return {

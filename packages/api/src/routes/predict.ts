@@ -51,10 +51,15 @@ export const predictRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, 
           prediction: prediction.price_category,
           probabilities: prediction.probabilities,
         };
-        const seq = wantsDurableLog(request)
-          ? await productionLog.appendDurable(served)
-          : productionLog.append(served);
-        reply.header(LOG_SEQUENCE_HEADER, seq);
+        if (wantsDurableLog(request)) {
+          try {
+            reply.header(LOG_SEQUENCE_HEADER, await productionLog.appendDurable(served));
+          } catch (error) {
+            return notLogged(request, reply, error);
+          }
+        } else {
+          reply.header(LOG_SEQUENCE_HEADER, productionLog.append(served));
+        }
       }
       return answer(model, prediction.price_category, prediction.probabilities);
     },
@@ -81,4 +86,16 @@ export function wantsDurableLog(request: FastifyRequest): boolean {
 export function noModel(request: FastifyRequest, reply: FastifyReply, context: ServingContext) {
   context.metrics.countRejected(request.routeOptions.url ?? 'unmatched', 'no_model');
   return reply.code(503).send(errorBody(503, NO_MODEL_MESSAGE));
+}
+
+/**
+ * The 503 answer when a durable request's row could not be committed: the client asked for the
+ * guarantee, so it must not get a 200 without it.
+ */
+export function notLogged(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  request.log.error({ err: error }, 'durable production log append failed');
+  const reason = error instanceof Error ? error.message : String(error);
+  return reply
+    .code(503)
+    .send(errorBody(503, `prediction not answered: the production log did not commit its row (${reason})`));
 }
