@@ -355,13 +355,19 @@ export class ModelSource {
   }
 }
 
-/** Connection failures, timeouts and 5xx answers: worth retrying at the next poll. */
+/**
+ * Connection failures, timeouts, 5xx answers and a missing artifact (a version registered before its
+ * bundle finished uploading): worth retrying at the next poll. A bundle that fails to parse or verify
+ * is not.
+ */
 function isTransientError(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     if (e.name === 'RegistryUnavailableError') return true;
     const status =
       (e as { status?: unknown; statusCode?: unknown }).status ?? (e as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number' && (status >= 500 || status === 408 || status === 429)) return true;
+    if (typeof status === 'number' && (status >= 500 || status === 404 || status === 408 || status === 429)) {
+      return true;
+    }
     const code = (e as NodeJS.ErrnoException).code;
     if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR_)/.test(code))
       return true;

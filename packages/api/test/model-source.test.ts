@@ -160,6 +160,20 @@ describe('ModelSource', () => {
     expect(await models.refresh()).toBe('swapped');
   });
 
+  it('retries a version whose bundle is not uploaded yet at the next poll', async () => {
+    registry.setAlias('production', '1');
+    const models = source();
+    const download = registry.downloadBundle.bind(registry);
+    registry.downloadBundle = async (s) => {
+      if (!registry.files.has(s)) throw Object.assign(new Error('RESOURCE_DOES_NOT_EXIST'), { status: 404 });
+      return download(s);
+    };
+    expect(await models.refresh()).toBe('no_model');
+    expect(models.lastLoadFailure()).toMatchObject({ version: '1', message: 'RESOURCE_DOES_NOT_EXIST' });
+    registry.setAlias('production', '1', ruleBundle(20));
+    expect(await models.refresh()).toBe('swapped');
+  });
+
   it('reloads the local bundle when the file changes', async () => {
     writeFileSync(localPath, ruleBundle(10));
     const models = source({ registry: null });
