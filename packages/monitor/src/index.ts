@@ -1,2 +1,3 @@
 export * from './check.js';
 export * from './production-window.js';
+export * from './schedule.js';

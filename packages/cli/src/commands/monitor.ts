@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
 import {
+  MONITORING_SCHEDULE_ID,
   REFERENCE_SNAPSHOT_FILE,
   driftThresholdsFromConfig,
   formatDriftValue,
@@ -20,10 +21,13 @@ import {
   type DriftCheck,
 } from '@mlops/core';
 import { processIo, writeJson, type CommandIo } from '../command-io.js';
+import { triggerMonitoringCheck } from '../remote-monitoring.js';
 
 /** Flags of `mlops monitor`. */
 export interface MonitorOnceOptions {
   once?: boolean;
+  /** Trigger the scheduled workflow instead of checking here. */
+  now?: boolean;
   json?: boolean;
   /** Reference snapshot file; default <dataDir>/reference/reference.json. */
   reference?: string;
@@ -135,6 +139,7 @@ export function monitorCommand(io: CommandIo = processIo): Command {
   const command = new Command('monitor')
     .description('drift monitoring: --once runs one check here (no Temporal, no registry)')
     .option('--once', 'run one drift check locally and print the summary table')
+    .option('--now', 'trigger the scheduled monitoring workflow now (on the running stack)')
     .option('--json', 'print one JSON object (metrics, alerts, plot and report paths) instead of the table')
     .option('--reference <file>', 'reference snapshot (default: <DATA_DIR>/reference/reference.json)')
     .option('--data-dir <dir>', 'data folder (default: DATA_DIR)')
@@ -142,7 +147,19 @@ export function monitorCommand(io: CommandIo = processIo): Command {
     .option('--model-version <version>', 'only rows served by this model version')
     .option('--window <rows-or-duration>', 'last N rows (5000) or a duration (24h); overrides DRIFT_WINDOW');
   return command.action(async (options: MonitorOnceOptions) => {
-    if (!options.once) command.error('error: say --once to run one drift check here', { exitCode: 2 });
+    if (options.now) {
+      const config = loadConfig();
+      await triggerMonitoringCheck(config);
+      io.stdout.write(
+        `triggered ${MONITORING_SCHEDULE_ID} on ${config.TEMPORAL_ADDRESS}: see the monitor worker's log or the Temporal UI\n`,
+      );
+      return;
+    }
+    if (!options.once) {
+      command.error('error: say --once to run one drift check here, or --now to trigger the scheduled one', {
+        exitCode: 2,
+      });
+    }
     await runMonitorOnce(options, io);
   });
 }

@@ -8,20 +8,24 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import {
+  TRAINING_WORKFLOW_ID,
   loadConfig,
   loadRawListings,
   MODEL_BUNDLE_FILE,
   saveBundle,
   trainModel,
+  type Config,
   type RawListingsLoad,
 } from '@mlops/core';
+import { runRemoteTraining, type RemoteTrainingOptions } from '../remote-training.js';
 import { processIo, writeJson, type CommandIo } from '../command-io.js';
 import { formatMetrics, metricsJson } from '../metrics-report.js';
 import { integerAtLeast, openFraction } from '../option-parsers.js';
 import { createTrainingProgress } from '../training-progress.js';
 
 interface TrainFlags {
-  data: string;
+  data?: string;
+  remote?: boolean;
   eval?: string;
   out?: string;
   trees?: number;
@@ -39,7 +43,11 @@ const BAD_ROWS_SHOWN = 5;
 export function trainCommand(io: CommandIo = processIo): Command {
   return new Command('train')
     .description('train a model locally and write its bundle')
-    .requiredOption('--data <csv>', 'labelled listings in the raw portal CSV form')
+    .option('--data <csv>', 'labelled listings in the raw portal CSV form (required without --remote)')
+    .option(
+      '--remote',
+      'start the training workflow on the running stack and follow it (data: DATA_DIR/raw/)',
+    )
     .option('--eval <csv>', 'evaluate on this file instead of a stratified hold-out')
     .option('--out <file>', `model bundle to write (default: <MODEL_DIR>/${MODEL_BUNDLE_FILE})`)
     .option('--trees <n>', 'trees in the forest (default: TRAIN_TREES, 100)', integerAtLeast(1))
@@ -52,11 +60,17 @@ export function trainCommand(io: CommandIo = processIo): Command {
     )
     .option('--no-checkpoints', 'do not write forest checkpoints')
     .option('--json', 'print one JSON object with the metrics instead of a table')
-    .action(async (flags: TrainFlags) => {
+    .action(async (flags: TrainFlags, command: Command) => {
       const config = loadConfig();
+      if (flags.remote) {
+        await trainRemotely(config, flags, io);
+        return;
+      }
+      if (flags.data === undefined)
+        command.error("error: required option '--data <csv>' not specified", { exitCode: 2 });
       const out = flags.out ?? join(config.MODEL_DIR, MODEL_BUNDLE_FILE);
       const loadOptions = { maxBadRowFraction: config.MAX_BAD_ROW_FRACTION };
-      const data = await loadRawListings(flags.data, loadOptions);
+      const data = await loadRawListings(flags.data!, loadOptions);
       reportLoad(io, data);
       const evalData = flags.eval ? await loadRawListings(flags.eval, loadOptions) : undefined;
       if (evalData) reportLoad(io, evalData);
@@ -127,4 +141,28 @@ export function reportLoad(io: CommandIo, load: RawListingsLoad): void {
   }
   if (load.badRows.length > BAD_ROWS_SHOWN)
     io.stderr.write(`  ... and ${load.badRows.length - BAD_ROWS_SHOWN} more\n`);
+}
+
+/** `--remote`: the training workflow on the stack, followed to its end with progress on stderr. */
+async function trainRemotely(config: Config, flags: TrainFlags, io: CommandIo): Promise<void> {
+  const options: RemoteTrainingOptions = {
+    config,
+    onProgress: (step, treesDone, trees) =>
+      io.stderr.write(treesDone === null ? `${step}...\n` : `${step}: ${treesDone}/${trees} trees\n`),
+  };
+  if (flags.trees !== undefined) options.trees = flags.trees;
+  if (flags.seed !== undefined) options.seed = flags.seed;
+  io.stderr.write(`training workflow ${TRAINING_WORKFLOW_ID} on ${config.TEMPORAL_ADDRESS}\n`);
+  const { started, result } = await runRemoteTraining(options);
+  if (!started) io.stderr.write('(a training run was already going; followed it)\n');
+  if (flags.json) {
+    writeJson(io, result);
+    return;
+  }
+  const d = result.decision;
+  io.stdout.write(
+    `${result.modelName} version ${result.version} (run ${result.runId}): accuracy ${result.metrics.accuracy?.toFixed(4)}, ` +
+      `macro-F1 ${result.metrics.macro_f1?.toFixed(4)}\n` +
+      `gate: ${d.promoted ? 'promoted to production' : 'kept in staging'} - ${d.reason}\n`,
+  );
 }

@@ -1,0 +1,83 @@
+/**
+ * `mlops train --remote`: starts the training workflow on the Temporal server
+ * (or joins the one already running) and follows it to completion, showing
+ * which activity runs and how many trees are done.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import {
+  TRAINING_TASK_QUEUE,
+  TRAINING_WORKFLOW_ID,
+  TRAINING_WORKFLOW_TYPE,
+  type Config,
+  type TrainingInput,
+  type TrainingResult,
+} from '@mlops/core';
+
+export interface RemoteTrainingOptions {
+  config: Config;
+  trees?: number;
+  seed?: number;
+  /** Progress lines (activity and trees done); called when something changed. */
+  onProgress?: (step: string, treesDone: number | null, trees: number) => void;
+}
+
+export interface RemoteTrainingOutcome {
+  /** False when a training run was already going and this call followed it. */
+  started: boolean;
+  runId: string;
+  result: TrainingResult;
+}
+
+/** Starts (or joins) the training workflow and waits for its result. */
+export async function runRemoteTraining(options: RemoteTrainingOptions): Promise<RemoteTrainingOutcome> {
+  const { config } = options;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' });
+  } catch (error) {
+    throw new Error(
+      `Temporal is not reachable at ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS): start the stack with ` +
+        `\`pnpm start\` (or \`pnpm mlops temporal\` and the workers). ${(error as Error).message}`,
+    );
+  }
+  try {
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const trees = options.trees ?? config.TRAIN_TREES;
+    const input: TrainingInput = { trigger: { reason: 'manual' }, trees };
+    if (options.seed !== undefined) input.seed = options.seed;
+    const handle = await client.workflow.start(TRAINING_WORKFLOW_TYPE, {
+      workflowId: TRAINING_WORKFLOW_ID,
+      taskQueue: TRAINING_TASK_QUEUE,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      memo: { trigger: input.trigger },
+    });
+    const description = await handle.describe();
+    const started = description.runId === handle.firstExecutionRunId;
+    const result = handle.result() as Promise<TrainingResult>;
+    let done = false;
+    void result.finally(() => (done = true)).catch(() => undefined);
+    let last = '';
+    while (!done) {
+      const now = await handle.describe().catch(() => null);
+      const pending = now?.raw.pendingActivities?.[0];
+      if (pending) {
+        const step = pending.activityType?.name ?? 'activity';
+        const payload = pending.heartbeatDetails?.payloads?.[0];
+        const beat = payload
+          ? (defaultPayloadConverter.fromPayload(payload) as { treesDone?: number })
+          : undefined;
+        const key = `${step}:${beat?.treesDone ?? ''}`;
+        if (key !== last) {
+          last = key;
+          options.onProgress?.(step, beat?.treesDone ?? null, trees);
+        }
+      }
+      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
+    }
+    return { started, runId: handle.firstExecutionRunId, result: await result };
+  } finally {
+    await connection.close();
+  }
+}
