@@ -6,9 +6,9 @@
  * Per tree: a bootstrap sample kept as per-row counts (a row drawn k times
  * weighs k, nothing is copied), class weights, then depth-first growth with an
  * explicit stack. Per node: a fresh random subset of features (drawn without
- * replacement), one histogram pass over the node's rows per feature, and a
- * scan of the non-empty bins for the split with the lowest weighted Gini
- * impurity of the two children.
+ * replacement), one pass over the node's rows that histograms all of them
+ * (class weights per bin), and a scan of each feature's non-empty bins for the
+ * split with the lowest weighted Gini impurity of the two children.
  *
  * Missing values (NaN, bin 0): at a node whose rows include missing values of
  * the split feature, both directions are tried and the better one is kept;
