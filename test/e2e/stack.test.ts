@@ -181,6 +181,27 @@ describe('the whole stack, natively', () => {
     expect(health.model.version).toBe(served);
   }, 300_000);
 
+  it('triggers the scheduled check and follows a remote training from the CLI', async () => {
+    const run = async (args: string[]) => {
+      const child = runCli(args, dir, env);
+      let out = '';
+      let stdout = '';
+      child.stdout!.on('data', (chunk: Buffer) => ((out += chunk.toString()), (stdout += chunk.toString())));
+      child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      return { code, out, stdout };
+    };
+    const now = await run(['monitor', '--now']);
+    expect(now.code, now.out).toBe(0);
+    expect(now.out).toMatch(/triggered monitoring-schedule/);
+
+    const remote = await run(['train', '--remote', '--trees', '10', '--json']);
+    expect(remote.code, remote.out).toBe(0);
+    const result = JSON.parse(remote.stdout) as { version: string; decision: object };
+    expect(Number(result.version)).toBeGreaterThan(2);
+    expect(result.decision).toHaveProperty('promoted');
+  }, 180_000);
+
   it('stops every process on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
     stack.kill('SIGINT');
