@@ -6,14 +6,18 @@
  * whose buffers are transferred, not copied.
  *
  * Started through forest-worker-loader.mjs, which gives the thread a
- * TypeScript loader first.
+ * TypeScript loader first. A worker serves one training after another: after
+ * `release` it holds no data until the next `init`.
  */
 import { parentPort } from 'node:worker_threads';
 import { type GrownTree, type TreeParams, type TreeTrainingData, TreeGrower } from './tree.js';
 
 /** Main thread -> worker. */
 export type ForestWorkerRequest =
-  { type: 'init'; data: TreeTrainingData; params: TreeParams } | { type: 'grow'; treeIndex: number };
+  | { type: 'init'; data: TreeTrainingData; params: TreeParams }
+  | { type: 'grow'; treeIndex: number }
+  /** Training over: drop the grower and its buffers; the worker waits for the next init. */
+  | { type: 'release' };
 
 /** Worker -> main thread. */
 export type ForestWorkerReply =
@@ -39,6 +43,10 @@ if (port) {
   port.on('message', (request: ForestWorkerRequest) => {
     if (request.type === 'init') {
       grower = new TreeGrower(request.data, request.params);
+      return;
+    }
+    if (request.type === 'release') {
+      grower = undefined;
       return;
     }
     try {

@@ -39,7 +39,7 @@ export const FOREST_FORMAT_VERSION = 1;
 export interface ForestProgress {
   /** Trees taken from a checkpoint at the start of this training (0 for a fresh start). */
   resumedFrom: number;
-  /** Trees in the latest checkpoint on disk (0 without checkpoints). */
+  /** Trees in the latest checkpoint (queued for writing; on disk once trainForest settles). 0 without checkpoints. */
   checkpointed: number;
 }
 
@@ -468,7 +468,7 @@ export async function trainForest(
   if (pending.length > 0) {
     const workerCount = Math.min(threads - 1, pending.length - 1);
     // Workers take a few hundred milliseconds to load their code: start them before binning.
-    const workers = Array.from({ length: workerCount }, () => spawnForestWorker());
+    const workers = acquireForestWorkers(workerCount);
     let data: TreeTrainingData;
     try {
       data = binnedData(X, labels, nClasses, params.maxBins, workerCount > 0);
@@ -554,7 +554,9 @@ async function growTrees(
       if (stopped) return;
       stopped = true;
       if (error !== undefined) failure ??= error;
-      worker.removeAllListeners();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
       signal?.removeEventListener('abort', onAbort);
       resolveFinished();
     };
@@ -567,7 +569,7 @@ async function growTrees(
       worker.postMessage(request);
       inFlight++;
     };
-    worker.on('message', (reply: ForestWorkerReply) => {
+    const onMessage = (reply: ForestWorkerReply): void => {
       inFlight--;
       if (reply.type === 'error') {
         const error = new Error(`forest worker failed on tree ${reply.treeIndex}: ${reply.message}`);
@@ -583,11 +585,13 @@ async function growTrees(
       }
       send();
       if (inFlight === 0) stop();
-    });
-    worker.on('error', (error) => stop(error));
-    worker.on('exit', (code) =>
-      stop(new Error(`forest worker exited with code ${code} before finishing its trees`)),
-    );
+    };
+    const onError = (error: Error): void => stop(error);
+    const onExit = (code: number): void =>
+      stop(new Error(`forest worker exited with code ${code} before finishing its trees`));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
     signal?.addEventListener('abort', onAbort, { once: true });
     const init: ForestWorkerRequest = { type: 'init', data, params };
     worker.postMessage(init);
@@ -607,11 +611,16 @@ async function growTrees(
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await workersDone();
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+  } catch (error) {
+    failure ??= error;
   }
-  if (failure !== undefined) throw failure;
-  signal?.throwIfAborted();
+  if (failure !== undefined || signal?.aborted) {
+    // A worker may be mid-tree: stop it rather than reuse it.
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    if (failure !== undefined) throw failure;
+    signal?.throwIfAborted();
+  }
+  releaseForestWorkers(workers);
 }
 
 /** Levels of each tree laid out breadth-first at the front of its nodes. */
@@ -669,11 +678,48 @@ function binnedData(
   return { bins: binDataset(X, edges, shared), nRows: X.nRows, nFeatures: X.nFeatures, y, nClasses, edges };
 }
 
+/**
+ * Idle forest workers kept for the next training in this process: starting a
+ * worker (its TypeScript loader, then a cold JIT) costs a few hundred
+ * milliseconds, as much as growing dozens of trees. Idle workers are unref'd,
+ * so they never keep the process alive, and hold no training data.
+ */
+const idleWorkers = new Set<Worker>();
+
+function acquireForestWorkers(count: number): Worker[] {
+  const workers: Worker[] = [];
+  for (const worker of idleWorkers) {
+    if (workers.length === count) break;
+    idleWorkers.delete(worker);
+    worker.ref();
+    workers.push(worker);
+  }
+  while (workers.length < count) workers.push(spawnForestWorker());
+  return workers;
+}
+
+function releaseForestWorkers(workers: readonly Worker[]): void {
+  const keep = Math.max(1, availableParallelism() - 1);
+  for (const worker of workers) {
+    if (idleWorkers.size >= keep) {
+      void worker.terminate();
+      continue;
+    }
+    const release: ForestWorkerRequest = { type: 'release' };
+    worker.postMessage(release);
+    worker.unref();
+    idleWorkers.add(worker);
+  }
+}
+
 /** A forest worker thread (forest-worker.ts behind its TypeScript-loading entry file). */
 function spawnForestWorker(): Worker {
-  return new Worker(new URL('./forest-worker-loader.mjs', import.meta.url), {
+  const worker = new Worker(new URL('./forest-worker-loader.mjs', import.meta.url), {
     workerData: { entry: new URL('./forest-worker.ts', import.meta.url).href },
   });
+  // A worker that ends while idle leaves the pool.
+  worker.on('exit', () => idleWorkers.delete(worker));
+  return worker;
 }
 
 function checkLabels(y: Uint8Array | ArrayLike<number>, nRows: number, nClasses: number): Uint8Array {
