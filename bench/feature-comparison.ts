@@ -18,6 +18,7 @@ import {
   loadRawListings,
   PRICE_CATEGORIES,
   stratifiedKFold,
+  DEFAULT_PIPELINE_OPTIONS,
   DEFAULT_TRAINING_FOREST_OPTIONS,
   trainForest,
   type CategoryKey,
@@ -63,11 +64,7 @@ const chosenCrosses: CategoryKey[][] = [
   ['district', 'gross_bin'],
 ];
 /** The defaults of pipeline.ts (target encoding, the five district crosses). */
-const chosen: Partial<PipelineOptions> = {
-  ...withFeatures,
-  lowCardinality: 'target',
-  crosses: chosenCrosses,
-};
+const chosen: Partial<PipelineOptions> = { ...DEFAULT_PIPELINE_OPTIONS, crosses: chosenCrosses };
 
 export const CANDIDATES: Candidate[] = [
   // A. Encoding of the low-cardinality categoricals, engineered numerics, no crosses.
@@ -140,6 +137,18 @@ export const CANDIDATES: Candidate[] = [
   { name: 'E4 C2 with ordinal low-cardinality', pipeline: { ...chosen, lowCardinality: 'ordinal' } },
   { name: 'E5 C2 with crosses by frequency', pipeline: { ...chosen, crossEncoding: 'frequency' } },
   { name: 'E6 C2 with crosses by hashing', pipeline: { ...chosen, crossEncoding: 'hash' } },
+  // H. High-cardinality columns (address, AdCreationDate, Subscription): absent
+  // from the real file, so these differ from C2 only on data that has them
+  // (run with --data on a synthetic file: mlops data generate).
+  {
+    name: 'H1 C2, high-cardinality by frequency, no ad month',
+    pipeline: { ...chosen, highCardinality: 'frequency', adMonth: false },
+  },
+  {
+    name: 'H2 C2, high-cardinality by hashing (32), no ad month',
+    pipeline: { ...chosen, highCardinality: 'hash', adMonth: false },
+  },
+  { name: 'H3 C2, high-cardinality by target, no ad month', pipeline: { ...chosen, adMonth: false } },
   // F. Forest options on C2 (default: sqrt features per split, leaves of 1, balanced weights, 256 bins).
   ...(
     [
