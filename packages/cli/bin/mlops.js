@@ -6,4 +6,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { runCli } = await import('../src/main.ts');
-process.exitCode = await runCli(process.argv);
+// Exit at once: idle keep-alive sockets of fetch would otherwise hold a finished command (see main.ts).
+process.exit(await runCli(process.argv));

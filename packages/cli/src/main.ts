@@ -89,5 +89,7 @@ function reportFailure(error: unknown, io: CommandIo): number {
 
 const entry = process.argv[1];
 if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
-  process.exitCode = await runCli(process.argv);
+  // Exit now rather than when the event loop drains: fetch keeps idle keep-alive sockets open for
+  // as long as the server allows (72 s for Fastify), which would hold a finished command that long.
+  process.exit(await runCli(process.argv));
 }
