@@ -3,16 +3,34 @@
  * `mlops worker train|monitor`, `mlops temporal`. Each runs the same entry
  * module as `pnpm start` and the Docker images.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '@mlops/core';
 import { processIo, type CommandIo } from '../command-io.js';
-import { serviceEntryFile, type ServiceName } from '../service-processes.js';
+import { serviceEntryFile, typescriptLoaderArgs, type ServiceName } from '../service-processes.js';
 import { startTemporalDevServer } from '../temporal-server.js';
 
+/**
+ * Runs a service's entry module as a child process with this terminal, passes
+ * SIGINT/SIGTERM on, and ends with its exit code.
+ */
 async function runService(name: ServiceName): Promise<void> {
-  // The entry module starts the service on import and handles its own signals.
-  await import(serviceEntryFile(name));
+  const child = spawn(process.execPath, [...typescriptLoaderArgs(), serviceEntryFile(name)], {
+    stdio: 'inherit',
+  });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  try {
+    const code = await new Promise<number>((resolve) =>
+      child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))),
+    );
+    process.exitCode = code;
+  } finally {
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+  }
 }
 
 export function registryCommand(): Command {
