@@ -87,8 +87,9 @@ export async function devServerCommand(options: TemporalDevServerOptions): Promi
     String(options.uiPort),
     '--db-filename',
     options.dbFile,
+    // Warnings are mostly its own internal pollers reconnecting while it shuts down.
     '--log-level',
-    'warn',
+    'error',
     '--search-attribute',
     `${DRIFT_ALERT_COUNT_ATTRIBUTE}=Int`,
   ];
