@@ -14,7 +14,15 @@ import {
   type ReferenceSnapshot,
   type RegistryClient,
 } from '@mlops/core';
-import { readDriftHistory, runDriftCheck, type DriftCheckResult } from './check.js';
+import {
+  DRIFT_PLOT_FILES,
+  DRIFT_REPORT_FILES,
+  readDriftHistory,
+  renderDriftCheckReport,
+  runDriftCheck,
+  type DriftCheckResult,
+  type DriftPlotName,
+} from './check.js';
 import { productionWindowFromSetting } from './production-window.js';
 
 /** The monitoring workflow's activities; createActivities() builds the real ones. */
@@ -88,8 +96,17 @@ async function recordCheck(
   await registry.logMetrics(runId, result.metrics);
   for (const path of Object.values(result.plots))
     await registry.uploadArtifact(runId, `plots/${basename(path)}`, { file: path });
-  for (const path of Object.values(result.reports))
-    await registry.uploadArtifact(runId, basename(path), { file: path });
+  // The reports link their plots by the artifacts' server path, so they render inside the registry UI
+  // (whatever host name the browser uses) and when downloaded from it.
+  const plotsPath = new URL(registry.artifactUrl(run.info.artifactUri, 'plots')).pathname;
+  const href = (name: DriftPlotName) => `${plotsPath}/${DRIFT_PLOT_FILES[name]}`;
+  await registry.uploadArtifact(runId, DRIFT_REPORT_FILES.html, renderDriftCheckReport(result, 'html', href));
+  await registry.uploadArtifact(
+    runId,
+    DRIFT_REPORT_FILES.markdown,
+    renderDriftCheckReport(result, 'markdown', href),
+  );
+  await registry.uploadArtifact(runId, DRIFT_REPORT_FILES.json, { file: result.reports.json });
   await registry.endRun(runId, 'FINISHED');
   return runId;
 }

@@ -179,6 +179,11 @@ describe('monitoringPipeline with its real activities', () => {
     expect(JSON.parse(monitoringRun.data.tags['drift.alerts']!)).toHaveLength(starter.check.alerts.length);
     const artifacts = (await registry.listArtifacts(starter.check.runId!, 'plots')).map((a) => a.path);
     expect(artifacts).toHaveLength(4);
+    const report = (await registry.downloadArtifact(starter.check.runId!, 'drift-report.html')).toString();
+    expect(report).toMatch(
+      /src="\/api\/2\.0\/mlflow-artifacts\/artifacts\/[^"]+\/plots\/district-distribution\.png"/,
+    );
+    expect(report).toContain('cardinality.address');
     const experiment = await registry.getExperimentByName(MONITORING_EXPERIMENT);
     expect(experiment).toBeDefined();
   });
