@@ -165,7 +165,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
   }
   app.addHook('onClose', async () => {
     if (ownsSource) modelSource.stop();
-    if (ownsLog) productionLog?.close();
+    if (ownsLog) await productionLog?.close();
   });
   return app;
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   NUMERIC_FIELDS,
@@ -11,6 +12,7 @@ import {
   type Logger,
   type PriceCategory,
 } from '@mlops/core';
+import { startWriter, type LogRow, type WriterReply } from './production-log-writer.js';
 
 /** One served prediction, as the request handler hands it over. */
 export interface ServedPrediction {
@@ -29,8 +31,8 @@ export interface ProductionLogOptions {
   /** SQLite file; its folder is created when missing. */
   path: string;
   /**
-   * Longest time a queued row waits before its batch is committed, in milliseconds
-   * (default 20). This is the durability window of an acknowledged prediction.
+   * Longest time a queued row waits before its batch is sent for commit, in milliseconds
+   * (default 20). With the commit time, this is the durability window of an acknowledged prediction.
    */
   flushIntervalMs?: number;
   /** Most rows committed in one transaction (default 5,000); a fuller queue flushes in several turns. */
@@ -46,22 +48,26 @@ export interface ProductionLogOptions {
    * at the cost of an fsync per batch.
    */
   synchronous?: 'NORMAL' | 'FULL';
+  /** How long a commit waits for a database lock before the batch fails and is retried (default 1,000 ms). */
+  busyTimeoutMs?: number;
+  /** Delay before a failed batch is retried, in milliseconds (default 250). */
+  retryDelayMs?: number;
   logger?: Logger;
 }
 
 /** Counters shown in /health and /metrics. */
 export interface ProductionLogStats {
   path: string;
-  /** Rows appended since the process started. */
+  /** Rows appended since the process started (the last sequence number handed out). */
   appended: number;
   /** Rows committed to the database since the process started. */
   committed: number;
   /**
-   * Every row whose sequence number (the value `append` returned) is at most this is no longer queued:
-   * committed, or counted in `dropped`. With `dropped` at 0 it is the acknowledgement watermark.
+   * Every row whose sequence number (the value `append` returned) is at most this is no longer
+   * pending: committed, or counted in `dropped`. With `dropped` at 0 it is the acknowledgement watermark.
    */
   durableSeq: number;
-  /** Rows waiting in memory for the next batch. */
+  /** Rows waiting in memory (queued, or sent and not yet committed). */
   queued: number;
   /** Rows given up because the queue overflowed while the database refused writes. */
   dropped: number;
@@ -74,41 +80,51 @@ export interface ProductionLogStats {
   flushIntervalMs: number;
 }
 
-type Row = (string | number | null)[];
-
 interface DurableWaiter {
   seq: number;
-  resolve: () => void;
+  resolve: (seq: number) => void;
   reject: (error: Error) => void;
+}
+
+interface Batch {
+  id: number;
+  rows: LogRow[];
+  seqs: number[];
 }
 
 /**
  * The production log writer: every accepted prediction becomes one row of the table the monitor reads
  * (`PRODUCTION_LOG_DDL`).
  *
- * Appends never touch the disk: the row is queued in memory and a timer commits the queue in one
- * transaction at most `flushIntervalMs` later (group commit), so the request path pays a few
- * microseconds and SQLite pays one commit per batch instead of one per request.
+ * The request thread only queues the row (a few microseconds). A timer hands the queue, at most
+ * `flushIntervalMs` later, to a writer thread that commits it in one transaction (group commit), so
+ * neither the inserts nor SQLite's WAL checkpoints (which fsync) ever run on the request path. One
+ * batch is in flight at a time, which keeps commits in arrival order.
  *
- * Acknowledgement: rows are numbered in append order (`append` returns the number) and batches commit
- * in that order, so "row n is durable" is exactly `stats().durableSeq >= n` (while `dropped` is 0). `appendDurable` waits for
- * that; `append` does not, and its row is durable within `flushIntervalMs` plus the commit time.
- * `close()` commits everything still queued.
+ * Acknowledgement: rows are numbered in append order (`append` returns the number) and commit in that
+ * order, so "row n is durable" is exactly `stats().durableSeq >= n` (while `dropped` is 0).
+ * `appendDurable` resolves at that moment. `close()` commits everything still queued.
  */
 export class ProductionLog {
   readonly path: string;
   readonly flushIntervalMs: number;
-  private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly insertBatch: (rows: Row[]) => void;
   private readonly maxBatchRows: number;
   private readonly maxQueueRows: number;
+  private readonly retryDelayMs: number;
   private readonly logger: Logger | undefined;
-  private queue: Row[] = [];
+  private readonly insertSql: string;
+  private readonly synchronous: 'NORMAL' | 'FULL';
+  private readonly busyTimeoutMs: number;
+  private worker: Worker | null = null;
+  private queue: LogRow[] = [];
+  private queueSeqs: number[] = [];
+  private inFlight: Batch | null = null;
+  private nextBatchId = 1;
   private waiters: DurableWaiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
-  private closed = false;
+  private closing: Promise<void> | null = null;
+  private idleWaiters: (() => void)[] = [];
   private appended = 0;
   private committed = 0;
   private dropped = 0;
@@ -117,45 +133,48 @@ export class ProductionLog {
   private lastFlushAt: number | null = null;
   private lastError: string | null = null;
 
+  /** Opens (and creates) the database on the calling thread, so a bad path fails here, then starts the writer. */
   constructor(options: ProductionLogOptions) {
     this.path = options.path;
     this.flushIntervalMs = options.flushIntervalMs ?? 20;
     this.maxBatchRows = options.maxBatchRows ?? 5000;
     this.maxQueueRows = options.maxQueueRows ?? 200_000;
+    this.retryDelayMs = options.retryDelayMs ?? 250;
+    this.synchronous = options.synchronous ?? 'NORMAL';
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 1000;
     this.logger = options.logger;
     try {
       mkdirSync(dirname(options.path), { recursive: true });
-      this.db = new Database(options.path);
+      const db = new Database(options.path);
+      try {
+        db.pragma('journal_mode = WAL');
+        db.exec(PRODUCTION_LOG_DDL);
+      } finally {
+        db.close();
+      }
     } catch (error) {
       throw new Error(
         `cannot open the production log ${options.path}: ${error instanceof Error ? error.message : String(error)} (check DATA_DIR)`,
         { cause: error },
       );
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-    // Commits run on the event loop: wait briefly for a lock, then fail the batch and retry it later
-    // (rows stay queued) rather than stall every request in flight.
-    this.db.pragma('busy_timeout = 50');
-    this.db.exec(PRODUCTION_LOG_DDL);
     const columns = PRODUCTION_LOG_COLUMNS.join(', ');
     const params = PRODUCTION_LOG_COLUMNS.map(() => '?').join(', ');
-    this.insert = this.db.prepare(`INSERT INTO ${PRODUCTION_LOG_TABLE} (${columns}) VALUES (${params})`);
-    this.insertBatch = this.db.transaction((rows: Row[]) => {
-      for (const row of rows) this.insert.run(row);
-    });
+    this.insertSql = `INSERT INTO ${PRODUCTION_LOG_TABLE} (${columns}) VALUES (${params})`;
+    this.ensureWriter();
   }
 
   /**
    * Queues one served prediction and returns its sequence number (1-based, per process). The row is
-   * committed within `flushIntervalMs`; `stats().durableSeq >= seq` tells when.
+   * committed within `flushIntervalMs` plus the commit time; `stats().durableSeq >= seq` tells when.
    */
   append(served: ServedPrediction): number {
-    if (this.closed) throw new Error('production log is closed');
-    this.queue.push(toRow(served));
+    if (this.closing) throw new Error('production log is closed');
     this.appended += 1;
+    this.queue.push(toRow(served));
+    this.queueSeqs.push(this.appended);
     if (this.queue.length > this.maxQueueRows) this.dropOldest(this.queue.length - this.maxQueueRows);
-    else if (this.queue.length >= this.maxBatchRows) this.scheduleImmediateFlush();
+    if (this.queue.length >= this.maxBatchRows) this.flushSoon();
     else if (this.timer === null && this.immediate === null) {
       this.timer = setTimeout(this.onTimer, this.flushIntervalMs);
     }
@@ -163,44 +182,23 @@ export class ProductionLog {
   }
 
   /**
-   * Queues one served prediction and resolves once its batch is committed. Appends arriving in the same
-   * event-loop turn share one commit. Rejects when the row was dropped or the log closed without it.
+   * Queues one served prediction and resolves with its sequence number once it is committed. Appends
+   * arriving in the same event-loop turn share one commit. Rejects when the row is dropped or the log
+   * closes without it.
    */
   appendDurable(served: ServedPrediction): Promise<number> {
     const seq = this.append(served);
-    this.scheduleImmediateFlush();
+    this.flushSoon();
     return new Promise<number>((resolve, reject) => {
-      this.waiters.push({ seq, resolve: () => resolve(seq), reject });
+      this.waiters.push({ seq, resolve, reject });
     });
   }
 
-  /** Commits every queued row now (synchronously) and returns how many were committed. */
-  flush(): number {
-    this.clearSchedule();
-    let total = 0;
-    while (this.queue.length > 0) {
-      const batch =
-        this.queue.length <= this.maxBatchRows ? this.queue : this.queue.slice(0, this.maxBatchRows);
-      try {
-        this.insertBatch(batch);
-      } catch (error) {
-        this.failedFlushes += 1;
-        this.lastError = error instanceof Error ? error.message : String(error);
-        this.logger?.error(
-          { err: error, queued: this.queue.length },
-          'production log: batch commit failed; rows stay queued',
-        );
-        if (!this.closed) this.timer = setTimeout(this.onTimer, Math.max(this.flushIntervalMs, 250));
-        break;
-      }
-      this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
-      this.committed += batch.length;
-      this.batches += 1;
-      this.lastFlushAt = Date.now();
-      total += batch.length;
-    }
-    this.releaseWaiters();
-    return total;
+  /** Resolves once every row appended so far is committed (or dropped), or the log is closed. */
+  flush(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    this.flushSoon();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   stats(): ProductionLogStats {
@@ -208,8 +206,8 @@ export class ProductionLog {
       path: this.path,
       appended: this.appended,
       committed: this.committed,
-      durableSeq: this.settledSeq(),
-      queued: this.queue.length,
+      durableSeq: this.durableSeq(),
+      queued: this.queue.length + (this.inFlight?.rows.length ?? 0),
       dropped: this.dropped,
       batches: this.batches,
       failedFlushes: this.failedFlushes,
@@ -219,38 +217,161 @@ export class ProductionLog {
     };
   }
 
-  /** Commits what is queued and closes the database. Safe to call twice. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.flush();
+  /**
+   * Commits what is queued, stops the writer and closes the database; waits at most `timeoutMs`
+   * (default 10,000) for the commits. Safe to call twice.
+   */
+  close(timeoutMs = 10_000): Promise<void> {
+    this.closing ??= this.shutDown(timeoutMs);
+    return this.closing;
+  }
+
+  private async shutDown(timeoutMs: number): Promise<void> {
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    const drained = new Promise<void>((resolve) => {
+      if (this.isIdle()) resolve();
+      else this.idleWaiters.push(resolve);
+    });
+    this.flushSoon();
+    await Promise.race([drained, deadline]);
     this.clearSchedule();
+    const pending = this.queue.length + (this.inFlight?.rows.length ?? 0);
+    if (pending > 0) {
+      this.logger?.error(
+        { lost: pending, lastError: this.lastError },
+        'production log: rows not committed at close',
+      );
+    }
     for (const waiter of this.waiters.splice(0)) {
       waiter.reject(new Error('production log closed before the row was committed'));
     }
-    if (this.queue.length > 0) {
-      this.logger?.error({ lost: this.queue.length }, 'production log: rows could not be committed at close');
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) {
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => void worker.terminate().then(() => resolve()), 2000);
+        worker.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        worker.postMessage({ type: 'close' });
+      });
     }
-    this.db.close();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private readonly onTimer = (): void => {
     this.timer = null;
-    this.flush();
+    this.sendBatch();
   };
 
   private readonly onImmediate = (): void => {
     this.immediate = null;
-    this.flush();
+    this.sendBatch();
   };
 
-  /** Sequence number of the newest row that is no longer queued (committed, or dropped on overflow). */
-  private settledSeq(): number {
-    return this.appended - this.queue.length;
+  private readonly onReply = (reply: WriterReply): void => {
+    if (reply.type === 'closed') return;
+    const batch = this.inFlight;
+    if (!batch || batch.id !== reply.id) return;
+    this.inFlight = null;
+    if (reply.type === 'committed') {
+      this.committed += batch.rows.length;
+      this.batches += 1;
+      this.lastFlushAt = Date.now();
+      this.settle();
+      if (this.queue.length > 0) {
+        // Someone waiting for durability (or a full batch) cannot wait for the next timer.
+        const waited = this.waiters.length > 0 || this.idleWaiters.length > 0 || this.closing !== null;
+        if (waited || this.queue.length >= this.maxBatchRows) this.flushSoon();
+        else this.timer ??= setTimeout(this.onTimer, this.flushIntervalMs);
+      }
+      return;
+    }
+    this.failedFlushes += 1;
+    this.lastError = reply.message;
+    this.logger?.error(
+      { error: reply.message, queued: this.queue.length + batch.rows.length },
+      'production log: batch commit failed; rows stay queued',
+    );
+    // Older than everything queued: back to the front, in order.
+    this.queue = batch.rows.concat(this.queue);
+    this.queueSeqs = batch.seqs.concat(this.queueSeqs);
+    if (this.queue.length > this.maxQueueRows) this.dropOldest(this.queue.length - this.maxQueueRows);
+    this.clearSchedule();
+    this.timer = setTimeout(this.onTimer, this.retryDelayMs);
+  };
+
+  private readonly onWorkerExit = (code: number): void => {
+    if (this.closing) return;
+    this.worker = null;
+    this.lastError = `production log writer thread exited with code ${code}`;
+    this.logger?.error({ code }, 'production log writer thread exited; restarting it');
+    const batch = this.inFlight;
+    this.inFlight = null;
+    if (batch) {
+      // Its commit was not acknowledged; SQLite rolled it back unless it finished just before the exit.
+      this.queue = batch.rows.concat(this.queue);
+      this.queueSeqs = batch.seqs.concat(this.queueSeqs);
+    }
+    this.clearSchedule();
+    this.timer = setTimeout(this.onTimer, this.retryDelayMs);
+  };
+
+  private ensureWriter(): Worker {
+    if (this.worker) return this.worker;
+    const worker = startWriter({
+      path: this.path,
+      insertSql: this.insertSql,
+      synchronous: this.synchronous,
+      busyTimeoutMs: this.busyTimeoutMs,
+    });
+    worker.on('message', this.onReply);
+    worker.on('error', (error) => {
+      this.lastError = error.message;
+      this.logger?.error({ err: error }, 'production log writer thread failed');
+    });
+    worker.on('exit', this.onWorkerExit);
+    this.worker = worker;
+    return worker;
   }
 
-  private scheduleImmediateFlush(): void {
-    if (this.immediate !== null || this.closed) return;
+  /** Sends the oldest queued rows (up to maxBatchRows) to the writer, unless a batch is in flight. */
+  private sendBatch(): void {
+    if (this.inFlight !== null || this.queue.length === 0) {
+      this.notifyIdle();
+      return;
+    }
+    if (this.closing && this.worker === null) return;
+    const count = Math.min(this.queue.length, this.maxBatchRows);
+    const batch: Batch = {
+      id: this.nextBatchId++,
+      rows: count === this.queue.length ? this.queue : this.queue.slice(0, count),
+      seqs: count === this.queueSeqs.length ? this.queueSeqs : this.queueSeqs.slice(0, count),
+    };
+    this.queue = count === this.queue.length ? [] : this.queue.slice(count);
+    this.queueSeqs = count === this.queueSeqs.length ? [] : this.queueSeqs.slice(count);
+    this.inFlight = batch;
+    this.ensureWriter().postMessage({ type: 'batch', id: batch.id, rows: batch.rows });
+  }
+
+  /** The sequence number just before the oldest row still pending (queued or in flight). */
+  private durableSeq(): number {
+    const oldest = this.inFlight?.seqs[0] ?? this.queueSeqs[0];
+    return oldest === undefined ? this.appended : oldest - 1;
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.inFlight === null;
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.length === 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private flushSoon(): void {
+    if (this.immediate !== null) return;
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -266,38 +387,40 @@ export class ProductionLog {
   }
 
   private dropOldest(count: number): void {
+    const droppedSeqs = new Set(this.queueSeqs.slice(0, count));
     this.queue.splice(0, count);
+    this.queueSeqs.splice(0, count);
     this.dropped += count;
     this.logger?.warn(
       { dropped: count, total: this.dropped },
       'production log: queue full, oldest rows dropped',
     );
-    const lastDropped = this.settledSeq();
-    for (let i = this.waiters.length - 1; i >= 0; i -= 1) {
-      const waiter = this.waiters[i]!;
-      if (waiter.seq <= lastDropped) {
-        this.waiters.splice(i, 1);
-        waiter.reject(new Error('production log queue overflowed; the row was dropped'));
-      }
-    }
+    this.waiters = this.waiters.filter((waiter) => {
+      if (!droppedSeqs.has(waiter.seq)) return true;
+      waiter.reject(new Error('production log queue overflowed; the row was dropped'));
+      return false;
+    });
   }
 
-  private releaseWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const settled = this.settledSeq();
-    const pending: DurableWaiter[] = [];
-    for (const waiter of this.waiters) {
-      // Dropped rows had their waiters rejected already, so every settled waiter here was committed.
-      if (waiter.seq <= settled) waiter.resolve();
-      else pending.push(waiter);
+  /** Resolves the durable waiters whose rows are now committed, then idle waiters. */
+  private settle(): void {
+    if (this.waiters.length > 0) {
+      const durable = this.durableSeq();
+      const pending: DurableWaiter[] = [];
+      // Dropped rows had their waiters rejected already, so every waiter at or below the mark was committed.
+      for (const waiter of this.waiters) {
+        if (waiter.seq <= durable) waiter.resolve(waiter.seq);
+        else pending.push(waiter);
+      }
+      this.waiters = pending;
     }
-    this.waiters = pending;
+    this.notifyIdle();
   }
 }
 
-function toRow(served: ServedPrediction): Row {
+function toRow(served: ServedPrediction): LogRow {
   const { listing, probabilities } = served;
-  const row: Row = [served.ts, served.modelName, served.modelVersion, served.modelAlias];
+  const row: LogRow = [served.ts, served.modelName, served.modelVersion, served.modelAlias];
   for (const field of NUMERIC_FIELDS) row.push(listing[field]);
   for (const field of TEXT_FIELDS) row.push(listing[field]);
   row.push(served.prediction, probabilities.low, probabilities.medium, probabilities.high);

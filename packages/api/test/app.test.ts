@@ -54,7 +54,7 @@ describe('prediction API', () => {
 
   afterAll(async () => {
     await app.close();
-    log.close();
+    await log.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -216,7 +216,7 @@ describe('prediction API', () => {
   });
 
   it('logs exactly what it served and nothing it rejected', async () => {
-    log.flush();
+    await log.flush();
     const before = log.stats().committed;
     const sent = [
       { ...example, address: 'logged-1', GrossSquareMeters: 55 },
@@ -236,7 +236,7 @@ describe('prediction API', () => {
       url: '/predict/batch',
       payload: [{ ...example, address: 'batch-1' }],
     });
-    log.flush();
+    await log.flush();
     expect(log.stats().committed).toBe(before + 3);
     const db = new Database(log.path, { readonly: true });
     const rows = db
@@ -381,7 +381,7 @@ describe('prediction API whose production log cannot commit', () => {
     });
     await models.refresh();
     const log = new ProductionLog({ path: join(dir, 'predictions.db') });
-    log.close();
+    await log.close();
     const app = await buildApp({
       config: loadConfig({}),
       logger: quietLogger(),
@@ -447,7 +447,7 @@ describe('prediction API without a model', () => {
       expect(log.stats().appended).toBe(0);
     } finally {
       await app.close();
-      log.close();
+      await log.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -61,7 +61,7 @@ describe('hot swap under load', () => {
   afterAll(async () => {
     models.stop();
     await app.close();
-    log.close();
+    await log.close();
     await registry.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -122,7 +122,7 @@ describe('hot swap under load', () => {
     expect(new Set(versionsSeen.flat())).toEqual(new Set(order));
 
     // The production log saw the same traffic, attributed to the versions that served it.
-    log.flush();
+    await log.flush();
     const db = new Database(log.path, { readonly: true });
     const rows = db
       .prepare(
