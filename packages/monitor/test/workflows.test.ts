@@ -12,7 +12,7 @@ import {
 } from '@mlops/core';
 import { startTestTemporal } from '../../../test/support/temporal-env.js';
 import type { MonitoringActivities } from '../src/activities.js';
-import type { TrainingActivities } from '../../train/src/activities.js';
+import { stubTrainingActivities } from '../../../test/support/stub-training-activities.js';
 
 const monitorWorkflows = fileURLToPath(new URL('../src/workflows.ts', import.meta.url));
 const trainWorkflows = fileURLToPath(new URL('../../train/src/workflows.ts', import.meta.url));
@@ -56,36 +56,21 @@ describe('monitoringPipeline', () => {
       checkDrift: async () => check,
       recordOutcome: async (_runId, outcome) => void outcomes.push(outcome.training),
     };
-    const trainingActivities: TrainingActivities = {
+    const stub = stubTrainingActivities();
+    const trainingActivities = stubTrainingActivities({
       preprocess: async (input) => {
         trainingStarted.push(input);
         await releaseTraining;
-        return {
-          processedDir: '/tmp/p',
-          referencePath: '/tmp/r',
-          nTrain: 8,
-          nTest: 2,
-          nBadRows: 0,
-          dataFingerprint: 'f',
-        };
+        return stub.preprocess(input);
       },
-      train: async () => ({
-        bundlePath: '/tmp/b',
-        metrics: { macro_f1: 0.8 },
-        baselineMetrics: {},
-        fitSeconds: 1,
-        resumedTrees: 0,
-      }),
       register: async () => ({ experimentId: '1', runId: 'r1', modelName: 'M', version: '1' }),
-      promote: async () => ({
+      promote: async (p, t, r) => ({
+        ...(await stub.promote(p, t, r)),
         promoted: true,
-        candidateMacroF1: 0.8,
         productionMacroF1: null,
         productionVersion: null,
-        tolerance: 0.005,
-        reason: 'no production model yet',
       }),
-    };
+    });
     const monitorWorker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: MONITORING_TASK_QUEUE,

@@ -6,39 +6,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingInput, TrainingResult } from '@mlops/core';
 import { startTestTemporal } from '../../../test/support/temporal-env.js';
+import { stubTrainingActivities as stubActivities } from '../../../test/support/stub-training-activities.js';
 import type { TrainingActivities } from '../src/activities.js';
 
 const workflowsPath = fileURLToPath(new URL('../src/workflows.ts', import.meta.url));
-
-function stubActivities(overrides: Partial<TrainingActivities> = {}): TrainingActivities {
-  return {
-    preprocess: async () => ({
-      processedDir: '/tmp/p',
-      referencePath: '/tmp/r',
-      nTrain: 8,
-      nTest: 2,
-      nBadRows: 0,
-      dataFingerprint: 'f',
-    }),
-    train: async () => ({
-      bundlePath: '/tmp/b',
-      metrics: { macro_f1: 0.8 },
-      baselineMetrics: {},
-      fitSeconds: 1,
-      resumedTrees: 0,
-    }),
-    register: async () => ({ experimentId: '1', runId: 'r1', modelName: 'M', version: '3' }),
-    promote: async () => ({
-      promoted: false,
-      candidateMacroF1: 0.7,
-      productionMacroF1: 0.8,
-      productionVersion: '2',
-      tolerance: 0.005,
-      reason: 'worse than production',
-    }),
-    ...overrides,
-  };
-}
 
 describe('trainingPipeline', () => {
   let env: TestWorkflowEnvironment;
