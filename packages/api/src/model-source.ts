@@ -85,7 +85,8 @@ export type RefreshOutcome = 'swapped' | 'unchanged' | 'kept_last_good' | 'no_mo
 
 /** The answer /predict gives while no model is loaded. */
 export const NO_MODEL_MESSAGE =
-  'no model loaded: run `pnpm mlops train --data data/raw/listings.csv` (writes models/model.bundle.json) ' +
+  'no model loaded: run `pnpm mlops train --data data/raw/listings.csv` (writes models/model.bundle.json; ' +
+  'make a data file first with `pnpm mlops data generate --rows 20000 --out data/raw/listings.csv` if you have none) ' +
   'or start the whole stack with `pnpm start`, which trains and registers a first model';
 
 interface Candidate {
