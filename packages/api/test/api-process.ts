@@ -24,6 +24,7 @@ export async function freePort(): Promise<number> {
  * tests that need a process to kill.
  */
 export class ApiProcess {
+  private static readonly started = new Set<ApiProcess>();
   readonly url: string;
   private stderr = '';
   private exitInfo: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -38,6 +39,13 @@ export class ApiProcess {
     });
     child.stdout?.resume();
     this.exitInfo = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    ApiProcess.started.add(this);
+    void this.exitInfo.then(() => ApiProcess.started.delete(this));
+  }
+
+  /** Kills (SIGKILL) every process a test started and did not stop, so a failed assertion leaks none. */
+  static async killAll(): Promise<void> {
+    await Promise.all([...ApiProcess.started].map((api) => api.kill('SIGKILL')));
   }
 
   /**

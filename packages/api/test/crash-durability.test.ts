@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_BUNDLE_FILE, PRODUCTION_LOG_FILE, PRODUCTION_LOG_TABLE } from '@mlops/core';
 import { ApiProcess, freePort } from './api-process.js';
 import { trainedBundle } from './trained-bundles.js';
@@ -89,6 +89,8 @@ async function health(url: string): Promise<{ productionLog: { durableSeq: numbe
 }
 
 describe('production log across crashes of the real process', () => {
+  afterEach(() => ApiProcess.killAll());
+
   let dir: string;
   let env: Record<string, string>;
   let dataDir: string;

@@ -3,13 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { REFERENCE_LISTING } from '../src/predictor.js';
 import { ApiProcess, freePort } from './api-process.js';
 
 const mainScript = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
 
 describe('main.ts', () => {
+  afterEach(() => ApiProcess.killAll());
+
   it('refuses a bad configuration with a message naming the variable, without a stack trace', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', mainScript], {
       env: { ...process.env, API_PORT: 'eighty', API_BATCH_LIMIT: '-3' },
