@@ -348,7 +348,8 @@ export class ModelSource {
     state.consecutiveFailures += 1;
     if (state.status !== 'unreachable') {
       this.options.logger?.warn(
-        { url: state.url, err: error, serving: this.served?.version ?? null },
+        // An outage is expected operation, not a bug: the message, without a stack trace.
+        { url: state.url, error: state.lastError, serving: this.served?.version ?? null },
         'registry unreachable; keeping the current model',
       );
     }
