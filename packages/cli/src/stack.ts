@@ -157,6 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         uiPort: config.TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
         dbFile: join(config.DATA_DIR, 'temporal', 'temporal.db'),
+        onOutput: (line) => group.log('temporal', line, 0),
       });
       group.start({ name: 'temporal', command: server.command, args: server.args, env: childEnv });
       await waitForPort(server.host, server.port, 60_000, check);

@@ -14,6 +14,8 @@ export interface TemporalDevServerOptions {
   /** SQLite file that keeps the server's state across restarts (folder created). */
   dbFile: string;
   logger?: Logger;
+  /** Progress lines of a first-time build of the Temporal CLI (default: to `logger`). */
+  onOutput?: (line: string) => void;
   /** Milliseconds to wait for the server to accept connections. Default 60 s. */
   readyTimeoutMs?: number;
   /** Where the server's own output goes; default: the parent's stderr. */
@@ -73,7 +75,9 @@ export async function devServerCommand(options: TemporalDevServerOptions): Promi
         `Stop it, or set TEMPORAL_ADDRESS to a free port.`,
     );
   }
-  const command = await ensureTemporalCli({ onOutput: (line) => options.logger?.info(line) });
+  const command = await ensureTemporalCli({
+    onOutput: options.onOutput ?? ((line) => options.logger?.info(line)),
+  });
   mkdirSync(dirname(options.dbFile), { recursive: true });
   const ip = host === 'localhost' ? '127.0.0.1' : host;
   const args = [

@@ -65,6 +65,7 @@ export function temporalCommand(io: CommandIo = processIo): Command {
         uiPort: config.TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
         dbFile: join(config.DATA_DIR, 'temporal', 'temporal.db'),
+        onOutput: (line) => io.stderr.write(`${line}\n`),
       });
       io.stdout.write(`Temporal dev server on ${server.address}, web UI ${server.uiUrl} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
