@@ -344,6 +344,7 @@ describe('prediction API', () => {
     const body = doc.paths['/predict'].post.requestBody.content['application/json'].schema;
     expect(body.required).toEqual(expect.arrayContaining(['GrossSquareMeters', 'district', 'Subscription']));
     expect(body.example).toEqual(example);
+    expect(body.properties.GrossSquareMeters).toMatchObject({ type: 'number', minimum: 0, maximum: 100_000 });
     const answer = doc.paths['/predict'].post.responses['200'].content['application/json'].schema;
     expect(answer.properties.price_category.enum).toEqual(['low', 'medium', 'high']);
     expect(doc.paths['/predict/batch'].post.requestBody.content['application/json'].schema.maxItems).toBe(5);

@@ -32,9 +32,10 @@ const finiteNumber = (field: string, max: number) =>
           ? `${field} is required`
           : `${field} must be a number, got ${JSON.stringify(issue.input)}`,
     })
-    .refine(Number.isFinite, { message: `${field} must be a finite number` })
-    .refine((v) => v >= 0, { message: `${field} must be >= 0` })
-    .refine((v) => v <= max, { message: `${field} must be <= ${max}` });
+    // min/max (not refinements) so that the ranges appear in the OpenAPI document; zod 4's number()
+    // already refuses NaN and Infinity.
+    .min(0, { message: `${field} must be >= 0` })
+    .max(max, { message: `${field} must be <= ${max}` });
 
 const text = (field: string) =>
   z
