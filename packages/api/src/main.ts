@@ -1,18 +1,9 @@
-import { ConfigError, createLogger, loadConfig } from '@mlops/core';
+import { createLogger, loadConfigOrExit } from '@mlops/core';
 import { closeOnSignals, startApi } from './server.js';
 
 /** Entry point: reads the configuration, listens on API_HOST:API_PORT, shuts down on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });
   const running = await startApi({ config, logger });
   closeOnSignals(running, logger);

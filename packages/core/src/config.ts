@@ -131,3 +131,17 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
 
 /** Names of every variable the configuration reads. */
 export const CONFIG_VARIABLES = Object.keys(configSchema.shape) as (keyof Config)[];
+
+/**
+ * loadConfig for a process entry point: a bad variable ends the process with
+ * exit code 2 and the message naming it on stderr, never a stack trace.
+ */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}

@@ -5,7 +5,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { MONITORING_TASK_QUEUE, RegistryClient, createLogger, loadConfig, type Config } from '@mlops/core';
+import {
+  MONITORING_TASK_QUEUE,
+  RegistryClient,
+  createLogger,
+  loadConfigOrExit,
+  type Config,
+} from '@mlops/core';
 import { connectClient, runWorker } from '@mlops/core/worker-host';
 import { createActivities } from './activities.js';
 import { ensureFirstModel } from './bootstrap.js';
@@ -42,13 +48,7 @@ async function main(config: Config): Promise<void> {
   });
 }
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(2);
-}
+const config = loadConfigOrExit();
 main(config).catch((error: unknown) => {
   process.stderr.write(`monitor: ${(error as Error).message}\n`);
   process.exit(1);

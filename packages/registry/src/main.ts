@@ -2,10 +2,10 @@
  * Registry entry point: reads the configuration and listens on
  * REGISTRY_HOST:REGISTRY_PORT until SIGINT/SIGTERM.
  */
-import { createLogger, loadConfig } from '@mlops/core';
+import { createLogger, loadConfigOrExit } from '@mlops/core';
 import { startRegistry } from './index.js';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger({ name: 'registry', level: config.LOG_LEVEL });
 try {
   const { url, close } = await startRegistry(config, logger);
