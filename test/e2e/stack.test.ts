@@ -5,26 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRODUCTION_ALIAS, RegistryClient, TRAINING_WORKFLOW_ID } from '@mlops/core';
+import { PRODUCTION_ALIAS, RegistryClient, TRAINING_WORKFLOW_ID, EXAMPLE_LISTING } from '@mlops/core';
 import { freePort } from '../support/free-port.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cliMain = join(root, 'packages/cli/src/main.ts');
 const tsxLoader = import.meta.resolve('tsx');
 
-const seedExample = {
-  GrossSquareMeters: 100.0,
-  NetSquareMeters: 80.0,
-  BuildingAge: 10.0,
-  NumberOfRooms: 3.0,
-  district: 'district1',
-  HeatingType: 'central',
-  StructureType: 'concrete',
-  FloorLocation: 'middle',
-  address: '123 Main St',
-  AdCreationDate: '2024-01-01',
-  Subscription: 'premium',
-};
+const seedExample = EXAMPLE_LISTING;
 
 /** Processes whose working folder is `dir` (the stack's children run there). */
 function processesIn(dir: string): number[] {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRICE_CATEGORIES, listingSchema } from '@mlops/core';
+import { EXAMPLE_LISTING, PRICE_CATEGORIES, listingSchema } from '@mlops/core';
 
 /**
  * The API's request and response schemas, written once in zod: Fastify validates and serializes with
@@ -16,21 +16,6 @@ const modelFields = {
   model_name: z.string().describe('Registered model name.'),
   model_version: z.string().describe('Registry version, or local-<hash> for the local bundle file.'),
   model_alias: z.enum(['production', 'staging', 'local']).describe('Where the served model came from.'),
-};
-
-/** The old service's documented example body. */
-export const EXAMPLE_LISTING = {
-  GrossSquareMeters: 100.0,
-  NetSquareMeters: 80.0,
-  BuildingAge: 10.0,
-  NumberOfRooms: 3.0,
-  district: 'district1',
-  HeatingType: 'central',
-  StructureType: 'concrete',
-  FloorLocation: 'middle',
-  address: '123 Main St',
-  AdCreationDate: '2024-01-01',
-  Subscription: 'premium',
 };
 
 /** POST /predict body: the shared listing schema (with an example for the docs page). */

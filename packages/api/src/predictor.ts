@@ -1,4 +1,4 @@
-import { PRICE_CATEGORIES, type ListingRecord, type PriceCategory } from '@mlops/core';
+import { EXAMPLE_LISTING, PRICE_CATEGORIES, type ListingRecord, type PriceCategory } from '@mlops/core';
 
 /** Class probabilities of one prediction; they sum to 1. */
 export interface ClassProbabilities {
@@ -25,19 +25,7 @@ export interface Predictor {
 export type BundleReader = (text: string, origin: string) => Predictor;
 
 /** A listing every model must answer: the old service's documented example body. */
-export const REFERENCE_LISTING: ListingRecord = {
-  GrossSquareMeters: 100,
-  NetSquareMeters: 80,
-  BuildingAge: 10,
-  NumberOfRooms: 3,
-  district: 'district1',
-  HeatingType: 'central',
-  StructureType: 'concrete',
-  FloorLocation: 'middle',
-  address: '123 Main St',
-  AdCreationDate: '2024-01-01',
-  Subscription: 'premium',
-};
+export const REFERENCE_LISTING: ListingRecord = EXAMPLE_LISTING;
 
 /** A listing with every value missing: imputation and unseen-category handling must cope. */
 const EMPTY_LISTING: ListingRecord = {

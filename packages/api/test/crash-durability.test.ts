@@ -3,23 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_BUNDLE_FILE, PRODUCTION_LOG_FILE, PRODUCTION_LOG_TABLE } from '@mlops/core';
+import { MODEL_BUNDLE_FILE, PRODUCTION_LOG_FILE, PRODUCTION_LOG_TABLE, EXAMPLE_LISTING } from '@mlops/core';
 import { ApiProcess, freePort } from './api-process.js';
 import { trainedBundle } from './trained-bundles.js';
 
-const example = {
-  GrossSquareMeters: 100.0,
-  NetSquareMeters: 80.0,
-  BuildingAge: 10.0,
-  NumberOfRooms: 3.0,
-  district: 'district1',
-  HeatingType: 'central',
-  StructureType: 'concrete',
-  FloorLocation: 'middle',
-  address: '123 Main St',
-  AdCreationDate: '2024-01-01',
-  Subscription: 'premium',
-};
+const example = EXAMPLE_LISTING;
 
 interface Acknowledged {
   address: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRODUCTION_LOG_TABLE, createLogger, loadConfig } from '@mlops/core';
+import { PRODUCTION_LOG_TABLE, createLogger, loadConfig, EXAMPLE_LISTING } from '@mlops/core';
 import { buildApp, type ApiApp } from '../src/app.js';
 import { ModelSource } from '../src/model-source.js';
 import { ProductionLog } from '../src/production-log.js';
@@ -12,19 +12,7 @@ import { readModelBundle } from '../src/bundle-reader.js';
 import { trainedBundle } from './trained-bundles.js';
 import { TempRegistry } from './temp-registry.js';
 
-const example = {
-  GrossSquareMeters: 100.0,
-  NetSquareMeters: 80.0,
-  BuildingAge: 10.0,
-  NumberOfRooms: 3.0,
-  district: 'district1',
-  HeatingType: 'central',
-  StructureType: 'concrete',
-  FloorLocation: 'middle',
-  address: '123 Main St',
-  AdCreationDate: '2024-01-01',
-  Subscription: 'premium',
-};
+const example = EXAMPLE_LISTING;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadConfig } from '@mlops/core';
+import { createLogger, loadConfig, EXAMPLE_LISTING } from '@mlops/core';
 import { buildApp, type ApiApp } from '../src/app.js';
 import { ModelSource } from '../src/model-source.js';
 import { RegistryClientLookup } from '../src/registry-lookup.js';
@@ -10,19 +10,7 @@ import { readModelBundle } from '../src/bundle-reader.js';
 import { trainedBundle } from './trained-bundles.js';
 import { TempRegistry } from './temp-registry.js';
 
-const example = {
-  GrossSquareMeters: 100.0,
-  NetSquareMeters: 80.0,
-  BuildingAge: 10.0,
-  NumberOfRooms: 3.0,
-  district: 'district1',
-  HeatingType: 'central',
-  StructureType: 'concrete',
-  FloorLocation: 'middle',
-  address: '123 Main St',
-  AdCreationDate: '2024-01-01',
-  Subscription: 'premium',
-};
+const example = EXAMPLE_LISTING;
 
 describe('model loading from a real registry', () => {
   let registry: TempRegistry;

@@ -1,6 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TRAINING_WORKFLOW_ID, loadConfig, writeSyntheticListings, type Config } from '@mlops/core';
+import {
+  EXAMPLE_LISTING,
+  TRAINING_WORKFLOW_ID,
+  loadConfig,
+  writeSyntheticListings,
+  type Config,
+} from '@mlops/core';
 import { Client, Connection } from '@temporalio/client';
 import { ProcessGroup, type ManagedChild } from './process-group.js';
 import { serviceEntryFile, typescriptLoaderArgs, type ServiceName } from './service-processes.js';
@@ -214,20 +220,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
 /** The lines printed once the stack serves predictions. */
 export function readyBanner(urls: RunningStack['urls']): string {
-  // The old service's example body: its contract is kept.
-  const example = JSON.stringify({
-    GrossSquareMeters: 100.0,
-    NetSquareMeters: 80.0,
-    BuildingAge: 10.0,
-    NumberOfRooms: 3.0,
-    district: 'district1',
-    HeatingType: 'central',
-    StructureType: 'concrete',
-    FloorLocation: 'middle',
-    address: '123 Main St',
-    AdCreationDate: '2024-01-01',
-    Subscription: 'premium',
-  });
+  const example = JSON.stringify(EXAMPLE_LISTING);
+
   return [
     '',
     'The stack is up:',

@@ -2,21 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasStackTrace, runMlops, tempWorkspace } from './cli-process.js';
+import { EXAMPLE_LISTING } from '@mlops/core';
 
 const dir = tempWorkspace();
-const example = {
-  GrossSquareMeters: 100.0,
-  NetSquareMeters: 80.0,
-  BuildingAge: 10.0,
-  NumberOfRooms: 3.0,
-  district: 'district1',
-  HeatingType: 'central',
-  StructureType: 'concrete',
-  FloorLocation: 'middle',
-  address: '123 Main St',
-  AdCreationDate: '2024-01-01',
-  Subscription: 'premium',
-};
+const example = EXAMPLE_LISTING;
 
 beforeAll(async () => {
   await runMlops(['data', 'generate', '--rows', '800', '--seed', '2', '--out', 'train.csv'], dir);

@@ -69,6 +69,24 @@ export const listingSchema = z.object({
 export type Listing = z.infer<typeof listingSchema>;
 
 /**
+ * The old service's example request body. Its contract is kept: the API's docs,
+ * the start banner and the tests all use this one body.
+ */
+export const EXAMPLE_LISTING: Readonly<Listing> = Object.freeze({
+  GrossSquareMeters: 100.0,
+  NetSquareMeters: 80.0,
+  BuildingAge: 10.0,
+  NumberOfRooms: 3.0,
+  district: 'district1',
+  HeatingType: 'central',
+  StructureType: 'concrete',
+  FloorLocation: 'middle',
+  address: '123 Main St',
+  AdCreationDate: '2024-01-01',
+  Subscription: 'premium',
+});
+
+/**
  * A clean listing as the modelling code sees it: the parsed form of a raw row
  * or an API listing. `null` marks a missing value (missing column or empty cell).
  */

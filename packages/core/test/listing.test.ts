@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listingSchema } from '../src/index.js';
+import { EXAMPLE_LISTING, listingSchema } from '../src/index.js';
 
 const seedExample = {
   GrossSquareMeters: 100.0,
@@ -18,6 +18,7 @@ const seedExample = {
 describe('listingSchema', () => {
   it("accepts the old service's example body", () => {
     expect(listingSchema.safeParse(seedExample).success).toBe(true);
+    expect(EXAMPLE_LISTING).toEqual(seedExample);
   });
 
   it('names every wrong field and why', () => {
