@@ -4,7 +4,7 @@
  * promotion gate, the new production version, the API serving it.
  */
 import { join } from 'node:path';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   MONITORING_TASK_QUEUE,
   NUMERIC_FIELDS,
@@ -23,6 +23,7 @@ import {
   type SyntheticDrift,
   type TrainingResult,
 } from '@mlops/core';
+import { withTemporalClient } from './temporal-client.js';
 
 export interface DriftDemoOptions {
   config: Config;
@@ -120,9 +121,7 @@ export async function runDriftDemo(options: DriftDemoOptions): Promise<DriftDemo
   // The log is written off the request path; give its flush a moment before the check reads it.
   await new Promise((r) => setTimeout(r, 1500));
 
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return withTemporalClient(config, async (client) => {
     const workflowId = `drift-demo-check-${Date.now()}`;
     say(
       `3. Drift check: starting ${MONITORING_WORKFLOW_TYPE} (${workflowId}) now rather than waiting for the schedule.`,
@@ -200,7 +199,5 @@ export async function runDriftDemo(options: DriftDemoOptions): Promise<DriftDemo
         throw new Error(`The API did not switch to version ${trainingResult.version} in time`);
       await new Promise((r) => setTimeout(r, 250));
     }
-  } finally {
-    await connection.close();
-  }
+  });
 }

@@ -1,21 +1,11 @@
 /** `mlops monitor --now`: runs the monitoring schedule's action immediately. */
-import { Client, Connection } from '@temporalio/client';
 import { MONITORING_SCHEDULE_ID, type Config } from '@mlops/core';
 import { triggerMonitoringNow } from '@mlops/monitor';
+import { withTemporalClient } from './temporal-client.js';
 
 /** Triggers one scheduled drift check now; the monitor worker must have created the schedule. */
 export async function triggerMonitoringCheck(config: Config): Promise<void> {
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' });
-  } catch (error) {
-    throw new Error(
-      `Temporal is not reachable at ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS): start the stack with \`pnpm start\`. ` +
-        (error as Error).message,
-    );
-  }
-  try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  await withTemporalClient(config, async (client) => {
     try {
       await triggerMonitoringNow(client);
     } catch (error) {
@@ -27,7 +17,5 @@ export async function triggerMonitoringCheck(config: Config): Promise<void> {
       }
       throw error;
     }
-  } finally {
-    await connection.close();
-  }
+  });
 }

@@ -3,7 +3,6 @@
  * (or joins the one already running) and follows it to completion, showing
  * which activity runs and how many trees are done.
  */
-import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import {
   TRAINING_TASK_QUEUE,
@@ -13,6 +12,7 @@ import {
   type TrainingInput,
   type TrainingResult,
 } from '@mlops/core';
+import { withTemporalClient } from './temporal-client.js';
 
 export interface RemoteTrainingOptions {
   config: Config;
@@ -32,17 +32,7 @@ export interface RemoteTrainingOutcome {
 /** Starts (or joins) the training workflow and waits for its result. */
 export async function runRemoteTraining(options: RemoteTrainingOptions): Promise<RemoteTrainingOutcome> {
   const { config } = options;
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' });
-  } catch (error) {
-    throw new Error(
-      `Temporal is not reachable at ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS): start the stack with ` +
-        `\`pnpm start\` (or \`pnpm mlops temporal\` and the workers). ${(error as Error).message}`,
-    );
-  }
-  try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return withTemporalClient(config, async (client) => {
     const trees = options.trees ?? config.TRAIN_TREES;
     const input: TrainingInput = { trigger: { reason: 'manual' }, trees };
     if (options.seed !== undefined) input.seed = options.seed;
@@ -77,7 +67,5 @@ export async function runRemoteTraining(options: RemoteTrainingOptions): Promise
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
     }
     return { started, runId: handle.firstExecutionRunId, result: await result };
-  } finally {
-    await connection.close();
-  }
+  });
 }

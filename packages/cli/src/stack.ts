@@ -7,7 +7,7 @@ import {
   writeSyntheticListings,
   type Config,
 } from '@mlops/core';
-import { Client, Connection } from '@temporalio/client';
+import { withTemporalClient } from './temporal-client.js';
 import { ProcessGroup, type ManagedChild } from './process-group.js';
 import { serviceEntryFile, typescriptLoaderArgs, type ServiceName } from './service-processes.js';
 import { devServerCommand, isPortOpen, waitForPort } from './temporal-server.js';
@@ -74,9 +74,7 @@ async function waitForProductionModel(
 ): Promise<void> {
   const started = Date.now();
   let lastNote = 0;
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  await withTemporalClient(config, async (client) => {
     for (;;) {
       const reason = check();
       if (reason) throw new Error(reason);
@@ -107,9 +105,7 @@ async function waitForProductionModel(
       }
       await new Promise((r) => setTimeout(r, 500));
     }
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
 function hasListings(rawDir: string): boolean {
