@@ -125,6 +125,42 @@ export function binDataset(X: Dataset, edges: BinEdges, shared = false): Uint8Ar
 }
 
 /**
+ * The smallest and largest training value in each bin of each feature, flat:
+ * feature f's bin b at `2 * (starts[f] + b)` (min) and the slot after it (max),
+ * where `starts[f]` is the sum of `binCount` over the features before f. NaN
+ * for an empty bin and for the missing bin. Random-threshold trees draw
+ * between real values with it, not between bin edges.
+ */
+export function binValueRanges(X: Dataset, bins: Uint8Array, edges: BinEdges, shared = false): Float64Array {
+  const { data, nRows, nFeatures } = X;
+  const starts = binStarts(edges, nFeatures);
+  const size = 2 * starts[nFeatures]!;
+  const ranges = new Float64Array(
+    shared ? new SharedArrayBuffer(size * Float64Array.BYTES_PER_ELEMENT) : new ArrayBuffer(size * 8),
+  );
+  ranges.fill(Number.NaN);
+  for (let r = 0; r < nRows; r++) {
+    const rowStart = r * nFeatures;
+    for (let f = 0; f < nFeatures; f++) {
+      const b = bins[rowStart + f]!;
+      if (b === MISSING_BIN) continue;
+      const v = data[rowStart + f]!;
+      const slot = 2 * (starts[f]! + b);
+      if (!(ranges[slot]! <= v)) ranges[slot] = v;
+      if (!(ranges[slot + 1]! >= v)) ranges[slot + 1] = v;
+    }
+  }
+  return ranges;
+}
+
+/** `nFeatures + 1` prefix sums of `binCount`: feature f's bins start at `starts[f]` in per-bin arrays. */
+export function binStarts(edges: BinEdges, nFeatures: number): Int32Array {
+  const starts = new Int32Array(nFeatures + 1);
+  for (let f = 0; f < nFeatures; f++) starts[f + 1] = starts[f]! + binCount(edges, f);
+  return starts;
+}
+
+/**
  * A real threshold separating value bin `lowBin` from value bin `highBin`
  * (`lowBin < highBin`, the bins between them empty in the node being split):
  * halfway between the upper edge of `lowBin` and the lower edge of `highBin`.

@@ -16,7 +16,7 @@
  * values of that feature, missing values go to the child with more training
  * weight. The direction is stored per node (`missingLeft`).
  */
-import { type BinEdges, MISSING_BIN, binCount, thresholdBetween } from './binning.js';
+import { type BinEdges, MISSING_BIN, binCount, binStarts, thresholdBetween } from './binning.js';
 import { Random, deriveSeed } from './random.js';
 
 /** The binned training data a grower reads (shared between threads, never written). */
@@ -29,6 +29,11 @@ export interface TreeTrainingData {
   y: Uint8Array;
   nClasses: number;
   edges: BinEdges;
+  /**
+   * Smallest and largest training value per bin (`binValueRanges`), for
+   * random-threshold trees; without it they use the bin edges.
+   */
+  binRanges?: Float64Array;
 }
 
 /** How a class's rows are weighted (sklearn's `class_weight`). */
@@ -46,6 +51,14 @@ export interface TreeParams {
   maxFeatures: number;
   classWeight: ClassWeightMode;
   bootstrap: boolean;
+  /**
+   * Share of the trees, in [0, 1], grown as extremely randomized trees: each
+   * drawn feature is cut at one random threshold (uniform between the node's
+   * smallest and largest value) instead of its best one, on all rows (no
+   * bootstrap). Tree i is one when floor((i + 1) * share) > floor(i * share),
+   * so 0.5 alternates the two kinds.
+   */
+  extraTrees: number;
   /** Forest seed; tree i uses `deriveSeed(seed, i)`. */
   seed: number;
 }
@@ -66,6 +79,11 @@ export interface GrownTree {
   values: Float64Array;
   /** Weighted Gini decrease per feature, summing to 1 (all zeros for a single-leaf tree). */
   importances: Float64Array;
+}
+
+/** Whether tree `treeIndex` of a forest with this extra-trees share uses random thresholds. */
+export function isExtraTree(treeIndex: number, share: number): boolean {
+  return Math.floor((treeIndex + 1) * share) > Math.floor(treeIndex * share);
 }
 
 /** Row-count-free class weights over the whole training set: n / (nClasses * count_c), sklearn's "balanced". */
@@ -146,6 +164,11 @@ export class TreeGrower {
   private random = new Random(0);
   /** Known-constant count handed to the children of the node just split. */
   private childKnownConstant = 0;
+  /** Whether the tree being grown cuts each feature at a random threshold (extra trees). */
+  private randomSplits = false;
+  /** Smallest and largest value of each bin of each feature (`binValueRanges` layout), for random thresholds. */
+  private readonly binRanges: Float64Array;
+  private readonly binOffsets: Int32Array;
 
   constructor(data: TreeTrainingData, params: TreeParams) {
     this.data = data;
@@ -153,6 +176,8 @@ export class TreeGrower {
     const { nRows, nFeatures, nClasses } = data;
     this.nBins = new Int32Array(nFeatures);
     for (let f = 0; f < nFeatures; f++) this.nBins[f] = binCount(data.edges, f);
+    this.binOffsets = binStarts(data.edges, nFeatures);
+    this.binRanges = data.binRanges ?? edgeRanges(data.edges, this.binOffsets);
     this.baseClassWeight =
       params.classWeight === 'balanced'
         ? balancedClassWeights(data.y, nClasses)
@@ -191,12 +216,13 @@ export class TreeGrower {
     const params = this.params;
     const random = new Random(deriveSeed(params.seed, treeIndex));
     this.random = random;
+    this.randomSplits = isExtraTree(treeIndex, params.extraTrees);
     const counts = this.counts;
     const weight = this.weight;
     const rows = this.rows;
 
     // Bootstrap: nRows draws with replacement, kept as counts.
-    if (params.bootstrap) {
+    if (params.bootstrap && !this.randomSplits) {
       counts.fill(0);
       // nextFloat * n: a bias of at most n / 2**32 per index, far below sampling noise, at half the cost of nextInt.
       for (let i = 0; i < nRows; i++) counts[Math.floor(random.nextFloat() * nRows)]!++;
@@ -572,6 +598,8 @@ export class TreeGrower {
         for (let c = 0; c < nClasses; c++) missing[c] = hist[(c << CLASS_SHIFT) | first]!;
       }
       const last = first + nTouched - 1;
+      // Extra trees: only the cut after value bin touched[cut] is scored.
+      const cut = this.randomSplits ? this.randomCut(f, first, firstValue, last) : -1;
       // Pass 0: missing values go right; pass 1 (only with missing values): they go left.
       const passes = hasMissing ? 2 : 1;
       for (let pass = 0; pass < passes; pass++) {
@@ -599,6 +627,7 @@ export class TreeGrower {
           }
           // (Row counts exist only when minLeaf > 1; with 1, both sides are non-empty by construction.)
           if (minLeaf > 1 && (leftRows < minLeaf || nodeRows - leftRows < minLeaf)) continue;
+          if (cut >= 0 && t !== cut) continue;
           // Lowest weighted Gini of the children = highest sum of (sum of squares / weight).
           const score = lsq / lw + rsq / rw;
           if (score > this.bestScore) {
@@ -622,4 +651,52 @@ export class TreeGrower {
     }
     return nTouched > 1;
   }
+
+  /**
+   * Extra trees: a threshold drawn uniformly between the node's smallest and
+   * largest value of feature f (as far as bins tell: from the lowest value of
+   * its first non-empty bin to the highest of its last), returned as the
+   * position in `touched` of the last value bin left of it; a bin the
+   * threshold falls inside goes to the side of its nearer half. With a single
+   * value bin (and missing values), the "present vs missing" split.
+   */
+  private randomCut(f: number, first: number, firstValue: number, last: number): number {
+    if (firstValue >= last) return last;
+    const touched = this.touched;
+    const base = 2 * this.binOffsets[f]!;
+    const ranges = this.binRanges;
+    const low = ranges[base + 2 * touched[firstValue]!]!;
+    const high = ranges[base + 2 * touched[last]! + 1]!;
+    const u = low + this.random.nextFloat() * (high - low);
+    let t = firstValue;
+    while (t < last - 1) {
+      const next = base + 2 * touched[t + 1]!;
+      if (ranges[next]! + (ranges[next + 1]! - ranges[next]!) / 2 > u) break;
+      t++;
+    }
+    return t;
+  }
+}
+
+/**
+ * Bin value ranges from the edges alone (value bin b holds (edges[b - 2],
+ * edges[b - 1]]), for a grower given no `binRanges`: the open ends of the
+ * first and last value bins take their one finite edge.
+ */
+function edgeRanges(edges: BinEdges, starts: Int32Array): Float64Array {
+  const nFeatures = starts.length - 1;
+  const ranges = new Float64Array(2 * starts[nFeatures]!);
+  for (let f = 0; f < nFeatures; f++) {
+    const e0 = edges.offsets[f]!;
+    const nEdges = edges.offsets[f + 1]! - e0;
+    const nBins = starts[f + 1]! - starts[f]!;
+    for (let b = 1; b < nBins; b++) {
+      const lower = b >= 2 ? edges.edges[e0 + b - 2]! : edges.edges[e0]!;
+      const upper = b - 1 < nEdges ? edges.edges[e0 + b - 1]! : edges.edges[e0 + nEdges - 1]!;
+      const slot = 2 * (starts[f]! + b);
+      ranges[slot] = Math.min(lower, upper);
+      ranges[slot + 1] = Math.max(lower, upper);
+    }
+  }
+  return ranges;
 }

@@ -61,6 +61,35 @@ describe('trainForest', () => {
     expect(JSON.stringify(c.toJSON())).not.toBe(JSON.stringify(a.toJSON()));
   });
 
+  it('grows extremely randomized trees for the extraTrees share: alternating, deterministic, thread-independent', async () => {
+    const train = threeClassSet(1200, 21, { noise: 0.05, missing: 0.05 });
+    const test = threeClassSet(400, 22, { noise: 0.05 });
+    const options = { nTrees: 10, seed: 5, extraTrees: 0.5 };
+    const one = await trainForest(train.X, train.y, 3, { ...options, threads: 1 });
+    const two = await trainForest(train.X, train.y, 3, { ...options, threads: 2 });
+    expect(JSON.stringify(two.toJSON())).toBe(JSON.stringify(one.toJSON()));
+    expect(one.params.extraTrees).toBe(0.5);
+    expect(accuracy(one, test.X, test.y)).toBeGreaterThan(0.85);
+    // Even trees are the plain forest's trees (same seed, same bootstrap); odd ones are not.
+    const plain = await trainForest(train.X, train.y, 3, { ...options, extraTrees: 0, threads: 1 });
+    for (let t = 0; t < 10; t++) {
+      const same = JSON.stringify(one.treeAt(t)) === JSON.stringify(plain.treeAt(t));
+      expect(same).toBe(t % 2 === 0);
+    }
+  });
+
+  it('cuts extremely randomized trees at random thresholds, still learning the rule', async () => {
+    const train = threeClassSet(1500, 23);
+    const test = threeClassSet(500, 24);
+    const forest = await trainForest(train.X, train.y, 3, { nTrees: 30, extraTrees: 1, threads: 1 });
+    expect(accuracy(forest, test.X, test.y)).toBeGreaterThan(0.85);
+    // Random thresholds need more cuts than best ones to separate the same rows.
+    const best = await trainForest(train.X, train.y, 3, { nTrees: 30, extraTrees: 0, threads: 1 });
+    const nodes = (f: RandomForest) =>
+      Array.from({ length: f.nTrees }, (_, t) => f.treeAt(t).feature.length).reduce((a, b) => a + b, 0);
+    expect(nodes(forest)).toBeGreaterThan(nodes(best));
+  });
+
   it('makes the same forest bytes on 1, 2 and 3 threads (worker threads)', async () => {
     const { X, y } = threeClassSet(800, 5, { noise: 0.1, missing: 0.05 });
     const options = { nTrees: 12, seed: 3, classWeight: 'balanced_subsample' as const };
@@ -203,6 +232,11 @@ describe('trainForest input checks', () => {
           3,
         ),
       /y\[2\] = 0.5/,
+    ],
+    [
+      'an extraTrees share outside [0, 1]',
+      () => trainForest(X, y, 3, { extraTrees: 1.5 }),
+      /extraTrees must be a share in \[0, 1\], got 1.5/,
     ],
     [
       'fewer than two classes',

@@ -11,6 +11,7 @@ const exact: TreeParams = {
   maxFeatures: 1,
   classWeight: null,
   bootstrap: false,
+  extraTrees: 0,
   seed: 1,
 };
 
