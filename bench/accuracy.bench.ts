@@ -9,7 +9,11 @@
  *    trainModel on 4/5, evaluated on the remaining 1/5).
  * 3. On the same folds, in the same run, the reference recipe of the old
  *    Python stack (one-hot categoricals, median-imputed numerics, no engineered
- *    features, no crosses; same forest), so the gain is measured, not assumed.
+ *    features, no crosses; a plain random forest of the same size, no
+ *    boosting, no memory), so the gain is measured, not assumed.
+ * 4. The parts of each fold's model scored alone and blended step by step
+ *    (random forest trees, + extremely randomized trees, + boosting, + memory),
+ *    so each part's share of the gain is on record.
  *
  * Writes bench/results/accuracy.json (per-fold values, mean and sd) and prints
  * a summary. Targets (issue 2): accuracy >= 0.82 and macro-F1 >= 0.825.
@@ -20,19 +24,26 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_PIPELINE_OPTIONS,
+  DEFAULT_TRAINING_BLEND,
+  DEFAULT_TRAINING_BOOSTING_OPTIONS,
   DEFAULT_TRAINING_FOREST_OPTIONS,
+  PRICE_CATEGORIES,
+  RandomForest,
+  classificationMetrics,
   labelIndices,
   loadRawListings,
   stratifiedKFold,
   trainModel,
   type ClassificationMetrics,
+  type LabelledListing,
+  type Model,
   type PipelineOptions,
 } from '../packages/core/src/index.js';
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: '../shared/data/istanbul-2022/listings-train.csv' },
-    trees: { type: 'string', default: '100' },
+    trees: { type: 'string', default: '200' },
     seed: { type: 'string', default: '42' },
     folds: { type: 'string', default: '5' },
     out: { type: 'string', default: 'bench/results/accuracy.json' },
@@ -63,6 +74,43 @@ const REFERENCE_RECIPE: Partial<PipelineOptions> = {
   adMonth: false,
   missingIndicators: false,
 };
+
+/** The model's parts, scored alone and blended step by step, on the same rows. */
+function partMetrics(
+  model: Model,
+  rows: readonly LabelledListing[],
+): Record<string, Record<Reported, number>> {
+  const y = labelIndices(rows);
+  const X = model.pipeline.transform(rows);
+  const k = PRICE_CATEGORIES.length;
+  const score = (p: Float64Array) => pick(classificationMetrics(y, p, PRICE_CATEGORIES));
+  // The forest's trees alternate kinds (extraTrees 0.5): even ones best-split, odd ones random-split.
+  const forest = model.forest;
+  const kinds = (odd: boolean) =>
+    RandomForest.fromTrees(
+      Array.from({ length: forest.nTrees }, (_, t) => t)
+        .filter((t) => t % 2 === (odd ? 1 : 0))
+        .map((t) => forest.treeAt(t)),
+      { nClasses: k, nFeatures: forest.nFeatures, featureNames: undefined, params: forest.params },
+    ).predictProbaBatch(X);
+  const out: Record<string, Record<Reported, number>> = {};
+  const pf = forest.predictProbaBatch(X);
+  if (forest.params.extraTrees === 0.5 && forest.nTrees >= 2) {
+    out['random forest trees only'] = score(kinds(false));
+    out['extremely randomized trees only'] = score(kinds(true));
+  }
+  out['forest (both kinds)'] = score(pf);
+  let blended = pf;
+  if (model.boosting) {
+    const pb = model.boosting.predictProbaBatch(X);
+    out['boosting only'] = score(pb);
+    const { forest: wf, boosting: wb } = model.blend;
+    blended = pf.map((v, i) => (wf * v + wb * pb[i]!) / (wf + wb));
+    out['forest + boosting'] = score(blended);
+  }
+  if (model.memory) out['forest + boosting + memory (served model)'] = score(model.predictProbaBatch(rows));
+  return out;
+}
 
 function pick(m: ClassificationMetrics): Record<Reported, number> {
   return Object.fromEntries(REPORTED.map((k) => [k, m[k] ?? Number.NaN])) as Record<Reported, number>;
@@ -108,6 +156,7 @@ async function main(): Promise<void> {
   const chosen: Record<Reported, number>[] = [];
   const baseline: Record<Reported, number>[] = [];
   const reference: Record<Reported, number>[] = [];
+  const parts: Record<string, Record<Reported, number>[]> = {};
   const fitSeconds: number[] = [];
   const referenceFitSeconds: number[] = [];
   for (const [f, { train, test }] of folds.entries()) {
@@ -115,6 +164,8 @@ async function main(): Promise<void> {
     const testRows = Array.from(test, (i) => listings[i]!);
     const run = await trainModel(trainRows, { trees, seed, evalListings: testRows });
     chosen.push(pick(run.metrics));
+    for (const [name, metrics] of Object.entries(partMetrics(run.model, testRows)))
+      (parts[name] ??= []).push(metrics);
     baseline.push(pick(run.baselineMetrics!));
     fitSeconds.push(run.fitSeconds);
     const ref = await trainModel(trainRows, {
@@ -123,6 +174,9 @@ async function main(): Promise<void> {
       evalListings: testRows,
       baseline: false,
       pipeline: REFERENCE_RECIPE,
+      forest: { extraTrees: 0 },
+      boosting: false,
+      memory: false,
     });
     reference.push(pick(ref.metrics));
     referenceFitSeconds.push(ref.fitSeconds);
@@ -159,6 +213,8 @@ async function main(): Promise<void> {
       seed,
       pipeline: { ...DEFAULT_PIPELINE_OPTIONS },
       forest: { ...DEFAULT_TRAINING_FOREST_OPTIONS },
+      boosting: { ...DEFAULT_TRAINING_BOOSTING_OPTIONS },
+      blend: { ...DEFAULT_TRAINING_BLEND },
       features: holdout.model.pipeline.featureNames,
     },
     targets: TARGETS,
@@ -180,6 +236,7 @@ async function main(): Promise<void> {
       sd: cv.sd,
       fit_seconds_median: median(fitSeconds),
       baseline_logistic: baselineCv,
+      parts: Object.fromEntries(Object.entries(parts).map(([name, folds]) => [name, summarise(folds)])),
     },
     reference_recipe: {
       description:
@@ -204,6 +261,10 @@ async function main(): Promise<void> {
       line(`hold-out 20 % (n=${holdout.nEval})`, pick(holdout.metrics)),
       line(`${nFolds}-fold CV mean ± sd`, cv.mean, cv.sd),
       line(`${nFolds}-fold CV, reference recipe`, referenceCv.mean, referenceCv.sd),
+      ...Object.entries(parts).map(([name, folds]) => {
+        const s = summarise(folds);
+        return line(`${nFolds}-fold CV, ${name}`, s.mean, s.sd);
+      }),
       line(`${nFolds}-fold CV, logistic baseline`, baselineCv.mean, baselineCv.sd),
       '',
       `targets accuracy >= ${TARGETS.accuracy}, macro-F1 >= ${TARGETS.macro_f1}: hold-out ${met.holdout ? 'met' : 'NOT met'}, CV ${met.cv ? 'met' : 'NOT met'}`,

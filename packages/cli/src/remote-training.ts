@@ -1,7 +1,7 @@
 /**
  * `mlops train --remote`: starts the training workflow on the Temporal server
  * (or joins the one already running) and follows it to completion, showing
- * which activity runs and how many trees are done.
+ * which activity runs and how far it is (trees, then boosting rounds).
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import {
@@ -18,8 +18,11 @@ export interface RemoteTrainingOptions {
   config: Config;
   trees?: number;
   seed?: number;
-  /** Progress lines (activity and trees done); called when something changed. */
-  onProgress?: (step: string, treesDone: number | null, trees: number) => void;
+  /**
+   * Progress (the running activity, and what it reported done: "40/100 trees",
+   * "300/800 boosting rounds", or null); called when something changed.
+   */
+  onProgress?: (step: string, done: string | null) => void;
 }
 
 export interface RemoteTrainingOutcome {
@@ -56,12 +59,22 @@ export async function runRemoteTraining(options: RemoteTrainingOptions): Promise
         const step = pending.activityType?.name ?? 'activity';
         const payload = pending.heartbeatDetails?.payloads?.[0];
         const beat = payload
-          ? (defaultPayloadConverter.fromPayload(payload) as { treesDone?: number })
+          ? (defaultPayloadConverter.fromPayload(payload) as {
+              treesDone?: number;
+              boostingRoundsDone?: number;
+              boostingRounds?: number;
+            })
           : undefined;
-        const key = `${step}:${beat?.treesDone ?? ''}`;
+        const done =
+          beat?.boostingRoundsDone !== undefined
+            ? `${beat.boostingRoundsDone}/${beat.boostingRounds ?? '?'} boosting rounds`
+            : beat?.treesDone !== undefined
+              ? `${beat.treesDone}/${trees} trees`
+              : null;
+        const key = `${step}:${done ?? ''}`;
         if (key !== last) {
           last = key;
-          options.onProgress?.(step, beat?.treesDone ?? null, trees);
+          options.onProgress?.(step, done);
         }
       }
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);

@@ -1,5 +1,5 @@
 /**
- * Progress of a forest training on stderr: a cli-progress bar when stderr is a
+ * Progress of a training (forest trees, then boosting rounds) on stderr: a cli-progress bar when stderr is a
  * terminal, nothing otherwise (logs and CI output stay clean; the command
  * prints a summary line when training ends).
  */
@@ -7,8 +7,8 @@ import { Presets, SingleBar } from 'cli-progress';
 import { isTerminal, type CommandIo } from './command-io.js';
 
 export interface TrainingProgress {
-  /** Trees done out of total. */
-  update(done: number, total: number): void;
+  /** Work done out of total, in `unit`s (trees, boosting rounds). */
+  update(done: number, total: number, unit?: string): void;
   /** Removes the bar (call before writing anything else). */
   stop(): void;
 }
@@ -18,7 +18,7 @@ export function createTrainingProgress(io: CommandIo, label = 'training'): Train
   const bar = new SingleBar(
     {
       stream: io.stderr as NodeJS.WriteStream,
-      format: `${label} |{bar}| {value}/{total} trees | {duration}s`,
+      format: `${label} |{bar}| {value}/{total} {unit} | {duration}s`,
       hideCursor: true,
       clearOnComplete: true,
     },
@@ -26,13 +26,13 @@ export function createTrainingProgress(io: CommandIo, label = 'training'): Train
   );
   let started = false;
   return {
-    update(done, total) {
+    update(done, total, unit = 'trees') {
       if (!started) {
-        bar.start(total, done);
+        bar.start(total, done, { unit });
         started = true;
       } else {
         bar.setTotal(total);
-        bar.update(done);
+        bar.update(done, { unit });
       }
     },
     stop() {

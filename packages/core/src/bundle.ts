@@ -1,23 +1,29 @@
 /**
  * The model bundle: one self-describing JSON file holding everything serving
- * needs (label names, fitted feature pipeline, forest) plus how it was trained
- * (metadata). Training writes it; the API, the CLI and the registry load it
- * without any training state, through the same pipeline code, so there is no
- * train/serve skew.
+ * needs (label names, fitted feature pipeline, forest, and optionally a
+ * gradient-boosted model and a listing memory blended with it) plus how it
+ * was trained (metadata). Training writes it; the API, the CLI and the
+ * registry load it without any training state, through the same pipeline
+ * code, so there is no train/serve skew.
  *
  * Layout (format version 1):
  *   { kind: 'housing-price-model', formatVersion: 1, labels: ['low','medium','high'],
- *     pipeline: PipelineJSON, forest: SerializedForest, metadata: BundleMetadata }
- * A loader refuses another kind or version with BundleFormatError ("got vX,
- * expected vY"), and a pipeline and forest that disagree on the feature count.
+ *     pipeline: PipelineJSON, forest: SerializedForest,
+ *     boosting?: SerializedBoosting, memory?: SerializedMemory, blend?: BlendWeights,
+ *     metadata: BundleMetadata }
+ * A bundle without the optional parts is served by its forest alone. A loader
+ * refuses another kind or version with BundleFormatError ("got vX, expected
+ * vY"), and parts that disagree on the feature or class count.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PRICE_CATEGORIES, type PriceCategory } from './constants.js';
 import { BundleFormatError, InvalidDataError } from './errors.js';
+import { GradientBoosting, type SerializedBoosting } from './boosting.js';
 import { RandomForest, type SerializedForest } from './forest.js';
 import type { ListingRecord } from './listing.js';
+import { ListingMemory, type SerializedMemory } from './memory.js';
 import type { ClassificationMetrics } from './metrics.js';
 import { FeaturePipeline, type PipelineJSON } from './pipeline.js';
 
@@ -57,8 +63,28 @@ export interface ModelBundle {
   labels: PriceCategory[];
   pipeline: PipelineJSON;
   forest: SerializedForest;
+  /** Gradient-boosted trees on the same features, averaged with the forest. */
+  boosting?: SerializedBoosting;
+  /** Label counts of exact training duplicates, blended in for listings seen in training. */
+  memory?: SerializedMemory;
+  /** How the parts are weighted (default: forest 1, boosting 1, memory 1). */
+  blend?: BlendWeights;
   metadata: BundleMetadata;
 }
+
+/**
+ * Weights of the parts of a model. The trees' probabilities are the weighted
+ * mean of the forest's and the boosting's; for a listing the memory knows,
+ * that mean is then averaged with the memory's class shares, the memory
+ * weighted by `memory` and the trees by 1.
+ */
+export interface BlendWeights {
+  forest: number;
+  boosting: number;
+  memory: number;
+}
+
+export const DEFAULT_BLEND: Readonly<BlendWeights> = Object.freeze({ forest: 1, boosting: 1, memory: 1 });
 
 /** One prediction as the API and the CLI return it. */
 export interface Prediction {
@@ -95,6 +121,25 @@ export function parseBundle(json: unknown, source = 'model bundle'): ModelBundle
   for (const part of ['pipeline', 'forest', 'metadata'] as const) {
     if (b[part] === null || typeof b[part] !== 'object') {
       throw new BundleFormatError(`${source} has no ${part} object`);
+    }
+  }
+  for (const part of ['boosting', 'memory', 'blend'] as const) {
+    if (b[part] !== undefined && (b[part] === null || typeof b[part] !== 'object')) {
+      throw new BundleFormatError(`${source}: ${part} must be an object when present`);
+    }
+  }
+  if (b.blend !== undefined) {
+    const blend = b.blend as Record<string, unknown>;
+    for (const key of ['forest', 'boosting', 'memory'] as const) {
+      const w = blend[key];
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
+        throw new BundleFormatError(
+          `${source}: blend.${key} must be a number >= 0, got ${JSON.stringify(w)}`,
+        );
+      }
+    }
+    if ((blend.forest as number) + (b.boosting === undefined ? 0 : (blend.boosting as number)) <= 0) {
+      throw new BundleFormatError(`${source}: blend gives the trees no weight`);
     }
   }
   return json as ModelBundle;
@@ -141,26 +186,40 @@ export async function loadBundle(path: string): Promise<ModelBundle> {
 }
 
 /**
- * A servable model built from a bundle: pipeline + forest. `predictProba` is
- * the allocation-free hot path; `predict` wraps it in the API's answer shape.
- * One instance is not re-entrant (shared scratch rows), which suits Node's
- * single thread.
+ * A servable model built from a bundle: pipeline + forest (+ boosting and
+ * memory when the bundle has them). `predictProba` is the allocation-free hot
+ * path; `predict` wraps it in the API's answer shape. One instance is not
+ * re-entrant (shared scratch rows), which suits Node's single thread.
  */
 export class Model {
   readonly labels: readonly PriceCategory[];
   readonly metadata: BundleMetadata;
   readonly pipeline: FeaturePipeline;
   readonly forest: RandomForest;
+  readonly boosting: GradientBoosting | null;
+  readonly memory: ListingMemory | null;
+  readonly blend: Readonly<BlendWeights>;
   private readonly row: Float64Array;
   private readonly proba: Float64Array;
+  private readonly partial: Float64Array;
 
-  private constructor(bundle: ModelBundle, pipeline: FeaturePipeline, forest: RandomForest) {
+  private constructor(
+    bundle: ModelBundle,
+    pipeline: FeaturePipeline,
+    forest: RandomForest,
+    boosting: GradientBoosting | null,
+    memory: ListingMemory | null,
+  ) {
     this.labels = bundle.labels;
     this.metadata = bundle.metadata;
     this.pipeline = pipeline;
     this.forest = forest;
+    this.boosting = boosting;
+    this.memory = memory;
+    this.blend = { ...DEFAULT_BLEND, ...bundle.blend };
     this.row = new Float64Array(pipeline.nFeatures);
     this.proba = new Float64Array(forest.nClasses);
+    this.partial = new Float64Array(forest.nClasses);
   }
 
   /** Builds the model; BundleFormatError when the parts are invalid or disagree. */
@@ -168,17 +227,27 @@ export class Model {
     const checked = parseBundle(bundle);
     const pipeline = FeaturePipeline.fromJSON(checked.pipeline);
     const forest = RandomForest.fromJSON(checked.forest);
-    if (forest.nFeatures !== pipeline.nFeatures) {
-      throw new BundleFormatError(
-        `model bundle is inconsistent: the pipeline writes ${pipeline.nFeatures} features, the forest expects ${forest.nFeatures}`,
-      );
+    const boosting = checked.boosting ? GradientBoosting.fromJSON(checked.boosting) : null;
+    const memory = checked.memory ? ListingMemory.fromJSON(checked.memory) : null;
+    const parts: [string, { nFeatures?: number; nClasses: number } | null][] = [
+      ['forest', forest],
+      ['boosting', boosting],
+      ['memory', memory],
+    ];
+    for (const [name, part] of parts) {
+      if (part === null) continue;
+      if (part.nFeatures !== undefined && part.nFeatures !== pipeline.nFeatures) {
+        throw new BundleFormatError(
+          `model bundle is inconsistent: the pipeline writes ${pipeline.nFeatures} features, the ${name} expects ${part.nFeatures}`,
+        );
+      }
+      if (part.nClasses !== checked.labels.length) {
+        throw new BundleFormatError(
+          `model bundle is inconsistent: ${checked.labels.length} labels, the ${name} has ${part.nClasses} classes`,
+        );
+      }
     }
-    if (forest.nClasses !== checked.labels.length) {
-      throw new BundleFormatError(
-        `model bundle is inconsistent: ${checked.labels.length} labels, the forest has ${forest.nClasses} classes`,
-      );
-    }
-    return new Model(checked, pipeline, forest);
+    return new Model(checked, pipeline, forest, boosting, memory);
   }
 
   /** Loads a bundle file and builds the model. */
@@ -193,6 +262,16 @@ export class Model {
   predictProba(listing: ListingRecord, out?: Float64Array): Float64Array {
     this.pipeline.transformOne(listing, this.row);
     const p = this.forest.predictProba(this.row, out ?? new Float64Array(this.labels.length));
+    const { forest: wf, boosting: wb, memory: wm } = this.blend;
+    if (this.boosting) {
+      const q = this.boosting.predictProba(this.row, this.partial);
+      const scale = 1 / (wf + wb);
+      for (let c = 0; c < p.length; c++) p[c] = (wf * p[c]! + wb * q[c]!) * scale;
+    }
+    if (this.memory && wm > 0 && this.memory.lookup(listing, this.partial)) {
+      const scale = 1 / (1 + wm);
+      for (let c = 0; c < p.length; c++) p[c] = (p[c]! + wm * this.partial[c]!) * scale;
+    }
     // Leaf shares can carry rounding residue just outside [0, 1] (-1e-16,
     // 1 + 2e-16); callers (and the API's response check) expect [0, 1].
     for (let c = 0; c < p.length; c++) p[c] = Math.min(1, Math.max(0, p[c]!));
@@ -216,7 +295,24 @@ export class Model {
 
   /** Row-major class probabilities of many listings (`listings.length * labels.length`), for metrics. */
   predictProbaBatch(listings: readonly ListingRecord[]): Float64Array {
-    const p = this.forest.predictProbaBatch(this.pipeline.transform(listings));
+    const X = this.pipeline.transform(listings);
+    const p = this.forest.predictProbaBatch(X);
+    const { forest: wf, boosting: wb, memory: wm } = this.blend;
+    if (this.boosting) {
+      const q = this.boosting.predictProbaBatch(X);
+      const scale = 1 / (wf + wb);
+      for (let i = 0; i < p.length; i++) p[i] = (wf * p[i]! + wb * q[i]!) * scale;
+    }
+    const nClasses = this.labels.length;
+    if (this.memory && wm > 0) {
+      const shares = this.partial;
+      const scale = 1 / (1 + wm);
+      listings.forEach((listing, r) => {
+        if (!this.memory!.lookup(listing, shares)) return;
+        for (let c = 0; c < nClasses; c++)
+          p[r * nClasses + c] = (p[r * nClasses + c]! + wm * shares[c]!) * scale;
+      });
+    }
     for (let i = 0; i < p.length; i++) p[i] = Math.min(1, Math.max(0, p[i]!));
     return p;
   }

@@ -81,7 +81,7 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
 
   /** Trees in a trained forest. */
-  TRAIN_TREES: positiveInt.default(100),
+  TRAIN_TREES: positiveInt.default(200),
   /** Seed of training (split, bootstrap, feature sampling). */
   TRAIN_SEED: z.coerce.number().int().min(0).default(42),
   /** Largest share of unparseable rows in a raw file before loading fails. */

@@ -127,6 +127,35 @@ describe('parseBundle', () => {
     );
   });
 
+  it('refuses malformed optional parts and blend weights, naming them', () => {
+    expect(() => parseBundle({ ...bundle, boosting: 3 })).toThrow(/boosting must be an object when present/);
+    expect(() => parseBundle({ ...bundle, memory: null })).toThrow(/memory must be an object when present/);
+    expect(() => parseBundle({ ...bundle, blend: { forest: 1, boosting: -1, memory: 1 } })).toThrow(
+      /blend\.boosting must be a number >= 0, got -1/,
+    );
+    expect(() => parseBundle({ ...bundle, blend: { forest: 1, boosting: 1 } })).toThrow(/blend\.memory/);
+    expect(() => parseBundle({ ...bundle, blend: { forest: 0, boosting: 0, memory: 1 } })).toThrow(
+      /blend gives the trees no weight/,
+    );
+    expect(() =>
+      Model.fromBundle({ ...bundle, boosting: { ...bundle.boosting!, kind: 'x' as never } }),
+    ).toThrow(BundleFormatError);
+    expect(() =>
+      Model.fromBundle({ ...bundle, memory: { ...bundle.memory!, nClasses: 2, counts: [] } }),
+    ).toThrow(BundleFormatError);
+  });
+
+  it('serves a bundle written before boosting and memory existed by its forest alone', () => {
+    const { boosting: _b, memory: _m, blend: _w, ...old } = bundle;
+    const forestOnly = Model.fromBundle(old as ModelBundle);
+    expect(forestOnly.boosting).toBeNull();
+    expect(forestOnly.memory).toBeNull();
+    const row = forestOnly.pipeline.transform([unseen]);
+    expect(Array.from(forestOnly.predictProba(unseen))).toEqual(
+      Array.from(forestOnly.forest.predictProbaBatch(row)).map((v) => Math.min(1, Math.max(0, v))),
+    );
+  });
+
   it('refuses a forest of another format version inside the bundle', () => {
     expect(() => Model.fromBundle({ ...bundle, forest: { ...bundle.forest, formatVersion: 99 } })).toThrow(
       /got v99, expected v1/,

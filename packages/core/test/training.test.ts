@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_TRAINING_BLEND,
+  DEFAULT_TRAINING_BOOSTING_OPTIONS,
+  GradientBoosting,
   InvalidArgumentError,
+  ListingMemory,
+  Model,
   InvalidDataError,
   labelIndices,
   listingsFingerprint,
@@ -14,13 +19,20 @@ const listings = labelledListings(800, 11);
 describe('trainModel', () => {
   it('holds out a stratified 20 %, beats chance and the bundle records how it was trained', async () => {
     const progress: number[] = [];
+    const rounds: number[] = [];
     const result = await trainModel(listings, {
       trees: 12,
       seed: 5,
       threads: 1,
-      onProgress: (done, total) => {
-        expect(total).toBe(12);
-        progress.push(done);
+      onProgress: (done, total, stage) => {
+        if (stage === 'forest') {
+          expect(rounds).toEqual([]); // the forest is grown first
+          expect(total).toBe(12);
+          progress.push(done);
+        } else {
+          expect(total).toBe(DEFAULT_TRAINING_BOOSTING_OPTIONS.iterations);
+          rounds.push(done);
+        }
       },
     });
     expect(result.nTrain + result.nEval).toBe(listings.length);
@@ -33,6 +45,7 @@ describe('trainModel', () => {
     for (const c of PRICE_CATEGORIES)
       expect(Math.abs(share(result.testSet!, c) - share(listings, c))).toBeLessThan(0.01);
     expect(progress.at(-1)).toBe(12);
+    expect(rounds.at(-1)).toBe(DEFAULT_TRAINING_BOOSTING_OPTIONS.iterations);
     expect(result.metrics.accuracy).toBeGreaterThan(0.6); // chance is about 0.4
     expect(result.metrics.n).toBe(result.nEval);
     expect(result.baselineMetrics?.accuracy).toBeGreaterThan(0.5);
@@ -65,8 +78,64 @@ describe('trainModel', () => {
     const a = await trainModel(listings, { trees: 6, seed: 9, threads: 1, baseline: false });
     const b = await trainModel(listings, { trees: 6, seed: 9, threads: 2, baseline: false });
     expect(b.bundle.forest).toEqual(a.bundle.forest);
+    expect(b.bundle.boosting).toEqual(a.bundle.boosting);
+    expect(b.bundle.memory).toEqual(a.bundle.memory);
     expect(b.bundle.pipeline).toEqual(a.bundle.pipeline);
     expect(b.metrics).toEqual(a.metrics);
+  });
+
+  it('blends forest, boosting and memory, and records the metrics of exactly that blend', async () => {
+    const evalListings = [...labelledListings(150, 13), ...listings.slice(0, 50)];
+    const result = await trainModel(listings, {
+      trees: 10,
+      seed: 3,
+      threads: 1,
+      evalListings,
+      baseline: false,
+    });
+    const { bundle, model } = result;
+    expect(bundle.blend).toEqual(DEFAULT_TRAINING_BLEND);
+    expect(model.boosting).toBeInstanceOf(GradientBoosting);
+    expect(model.memory).toBeInstanceOf(ListingMemory);
+    expect(model.memory!.size).toBeGreaterThan(0);
+    expect(bundle.metadata.memoryListings).toBe(model.memory!.size);
+
+    // The blend, computed by hand from the parts, for a listing seen in training and one not.
+    const X = model.pipeline.transform(evalListings);
+    const pf = model.forest.predictProbaBatch(X);
+    const pb = model.boosting!.predictProbaBatch(X);
+    const { forest: wf, boosting: wb, memory: wm } = DEFAULT_TRAINING_BLEND;
+    for (const r of [0, 150]) {
+      const shares = new Float64Array(3);
+      const seen = model.memory!.lookup(evalListings[r]!, shares);
+      expect(seen).toBe(r === 150);
+      const p = model.predictProba(evalListings[r]!);
+      for (let c = 0; c < 3; c++) {
+        const trees = (wf * pf[r * 3 + c]! + wb * pb[r * 3 + c]!) / (wf + wb);
+        expect(p[c]).toBeCloseTo(seen ? (trees + wm * shares[c]!) / (1 + wm) : trees, 12);
+      }
+    }
+    expect(result.metrics).toEqual(bundle.metadata.metrics);
+    const again = Model.fromBundle(JSON.parse(JSON.stringify(bundle)));
+    expect(Array.from(again.predictProbaBatch(evalListings))).toEqual(
+      Array.from(model.predictProbaBatch(evalListings)),
+    );
+  });
+
+  it('leaves out the boosting and the memory when asked, serving the forest alone', async () => {
+    const result = await trainModel(listings, {
+      trees: 5,
+      threads: 1,
+      baseline: false,
+      boosting: false,
+      memory: false,
+    });
+    expect(result.bundle.boosting).toBeUndefined();
+    expect(result.bundle.memory).toBeUndefined();
+    const X = result.model.pipeline.transform(listings.slice(0, 20));
+    expect(Array.from(result.model.predictProbaBatch(listings.slice(0, 20)))).toEqual(
+      Array.from(result.model.forest.predictProbaBatch(X)).map((v) => Math.min(1, Math.max(0, v))),
+    );
   });
 
   it('serves the trained model straight from the result', async () => {

@@ -36,6 +36,7 @@ import {
   type LabelledListing,
   type Logger,
   type RegistryClient,
+  type TrainingStage,
 } from '@mlops/core';
 import type {
   PreprocessResult,
@@ -68,9 +69,15 @@ export const SYNTHETIC_ROWS = 20_000;
 /** Share of the listings held out for evaluation and the promotion gate. */
 export const TEST_FRACTION = 0.2;
 
-/** Trees finished, as heartbeated by the train activity (the resume point after a retry). */
+/**
+ * Progress heartbeated by the train activity: forest trees finished (the
+ * resume point after a retry: they are in the checkpoint), then boosting
+ * rounds finished (not checkpointed: a retry fits the boosting again).
+ */
 interface TrainHeartbeat {
   treesDone: number;
+  boostingRoundsDone?: number;
+  boostingRounds?: number;
 }
 
 /**
@@ -219,12 +226,21 @@ export function createActivities(deps: TrainingDependencies): TrainingActivities
           evalListings: readListings(join(prepared.processedDir, 'test.json')),
           checkpointDir,
           signal: cancellationSignal(),
-          onProgress: (done: number, total: number) => {
-            resumedTrees ??= done;
-            heartbeat({ treesDone: done } satisfies TrainHeartbeat);
-            if (done === total || done - lastLogged >= Math.max(1, Math.floor(total / 5))) {
+          onProgress: (done: number, total: number, stage: TrainingStage) => {
+            if (stage === 'forest') {
+              resumedTrees ??= done;
+              heartbeat({ treesDone: done } satisfies TrainHeartbeat);
+            } else {
+              heartbeat({
+                treesDone: trees,
+                boostingRoundsDone: done,
+                boostingRounds: total,
+              } satisfies TrainHeartbeat);
+            }
+            if (done < lastLogged) lastLogged = 0; // the boosting's count starts over
+            if (done === 0 || done === total || done - lastLogged >= Math.max(1, Math.floor(total / 5))) {
               lastLogged = done;
-              logger.info(`trees ${done}/${total}`);
+              logger.info(`${stage === 'forest' ? 'trees' : 'boosting rounds'} ${done}/${total}`);
             }
           },
           metadata: {

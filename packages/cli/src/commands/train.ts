@@ -50,7 +50,7 @@ export function trainCommand(io: CommandIo = processIo): Command {
     )
     .option('--eval <csv>', 'evaluate on this file instead of a stratified hold-out')
     .option('--out <file>', `model bundle to write (default: <MODEL_DIR>/${MODEL_BUNDLE_FILE})`)
-    .option('--trees <n>', 'trees in the forest (default: TRAIN_TREES, 100)', integerAtLeast(1))
+    .option('--trees <n>', 'trees in the forest (default: TRAIN_TREES, 200)', integerAtLeast(1))
     .option('--seed <s>', 'seed of split, pipeline and forest (default: TRAIN_SEED, 42)', integerAtLeast(0))
     .option('--holdout <fraction>', 'share held out when there is no --eval', openFraction, 0.2)
     .option('--threads <n>', 'threads growing trees (default: all cores)', integerAtLeast(1))
@@ -93,7 +93,8 @@ export function trainCommand(io: CommandIo = processIo): Command {
           ...(flags.checkpoints
             ? { checkpointDir: flags.checkpointDir ?? join(config.MODEL_DIR, 'checkpoints') }
             : {}),
-          onProgress: (done, total) => progress.update(done, total),
+          onProgress: (done, total, stage) =>
+            progress.update(done, total, stage === 'forest' ? 'trees' : 'boosting rounds'),
           signal: abort.signal,
           metadata: { data: flags.data, ...(flags.eval ? { eval: flags.eval } : {}) },
         });
@@ -147,8 +148,7 @@ export function reportLoad(io: CommandIo, load: RawListingsLoad): void {
 async function trainRemotely(config: Config, flags: TrainFlags, io: CommandIo): Promise<void> {
   const options: RemoteTrainingOptions = {
     config,
-    onProgress: (step, treesDone, trees) =>
-      io.stderr.write(treesDone === null ? `${step}...\n` : `${step}: ${treesDone}/${trees} trees\n`),
+    onProgress: (step, done) => io.stderr.write(done === null ? `${step}...\n` : `${step}: ${done}\n`),
   };
   if (flags.trees !== undefined) options.trees = flags.trees;
   if (flags.seed !== undefined) options.seed = flags.seed;
