@@ -1,6 +1,6 @@
 /**
- * The model the API benchmark serves: core's trainModel with its production defaults (100 trees) on
- * synthetic listings, saved as the local bundle file.
+ * The model the API benchmark serves: core's trainModel with its production defaults (200 trees,
+ * 200 boosting rounds, the listing memory) on synthetic listings, saved as the local bundle file.
  */
 import { statSync } from 'node:fs';
 import {
@@ -20,7 +20,7 @@ export interface BenchModel {
 }
 
 /** Trains the benchmark model and writes it to `path`. */
-export async function writeBenchBundle(path: string, rows = 20_000, trees = 100): Promise<BenchModel> {
+export async function writeBenchBundle(path: string, rows = 20_000, trees = 200): Promise<BenchModel> {
   const csv = formatRawListingsCsv(generateRawListings({ rows, seed: 42 }));
   const { listings } = parseRawListingsCsv(csv, { file: 'synthetic.csv' });
   const { bundle, model, metrics } = await trainModel(listings, { trees, seed: 42, baseline: false });

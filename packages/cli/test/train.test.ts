@@ -37,7 +37,7 @@ describe('mlops train', () => {
     expect(bundle.metadata.metrics.accuracy).toBe(result.accuracy);
     // Not a terminal: no progress bar, only plain lines on stderr.
     expect(run.stderr).not.toMatch(/█|░/);
-    expect(run.stderr).toMatch(/trained 15 trees on 1200 listings/);
+    expect(run.stderr).toMatch(/trained 15 trees and 200 boosting rounds on 1200 listings/);
   });
 
   it('evaluates on --eval instead of a hold-out, and evaluate reproduces its metrics', async () => {

@@ -104,7 +104,7 @@ export function trainCommand(io: CommandIo = processIo): Command {
       }
       await saveBundle(out, result.bundle);
       io.stderr.write(
-        `trained ${trees} trees on ${result.nTrain} listings in ${result.fitSeconds.toFixed(2)} s; evaluated on ${result.nEval} (${evalData ? flags.eval : `${flags.holdout * 100} % hold-out`}); wrote ${out}\n`,
+        `trained ${trees} trees${result.model.boosting ? ` and ${result.model.boosting.iterations} boosting rounds` : ''} on ${result.nTrain} listings in ${result.fitSeconds.toFixed(2)} s; evaluated on ${result.nEval} (${evalData ? flags.eval : `${flags.holdout * 100} % hold-out`}); wrote ${out}\n`,
       );
       if (flags.json) {
         writeJson(io, {
