@@ -23,11 +23,11 @@
  * Determinism: no randomness at all, so the same data and options give the
  * same model, byte for byte in `toJSON`.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type BinEdges, MAX_BINS, binCount, binDataset, fitBinEdges, thresholdBetween } from './binning.js';
-import { type Dataset, assertDataset } from './dataset.js';
+import { type Dataset, assertDataset, checkClassLabels as checkLabels } from './dataset.js';
 import { BundleFormatError, InvalidArgumentError } from './errors.js';
 import { balancedClassWeights } from './tree.js';
+import { type StoredTypedArray, decodeTypedArray, encodeTypedArray } from './typed-codec.js';
 
 export const BOOSTING_KIND = 'gradient-boosting';
 export const BOOSTING_FORMAT_VERSION = 1;
@@ -1340,26 +1340,6 @@ function grow<T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T):
   return to;
 }
 
-function checkLabels(y: Uint8Array | ArrayLike<number>, nRows: number, nClasses: number): Uint8Array {
-  if (y === null || typeof y !== 'object' || typeof y.length !== 'number') {
-    throw new InvalidArgumentError('y must be an array of class indices');
-  }
-  if (y.length !== nRows) {
-    throw new InvalidArgumentError(`y has ${y.length} labels but X has ${nRows} rows`);
-  }
-  const labels = new Uint8Array(nRows);
-  for (let i = 0; i < nRows; i++) {
-    const label = y[i]!;
-    if (!Number.isInteger(label) || label < 0 || label >= nClasses) {
-      throw new InvalidArgumentError(
-        `y[${i}] = ${String(label)} is not a class index: expected an integer in [0, ${nClasses - 1}] (nClasses = ${nClasses})`,
-      );
-    }
-    labels[i] = label;
-  }
-  return labels;
-}
-
 /**
  * Options with defaults filled in, each checked; `fail` makes the error (an
  * InvalidArgumentError for `fit`, a BundleFormatError for stored params).
@@ -1406,42 +1386,15 @@ function resolveParams(
   };
 }
 
-type TypedArray = Int32Array | Float64Array | Uint8Array;
+const encodeArray = encodeTypedArray;
 
-/** Raw deflate at level 1 (fast, a few percent larger), base64: the forest's array encoding. */
-function encodeArray(array: TypedArray): string {
-  return deflateRawSync(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), {
-    level: 1,
-  }).toString('base64');
-}
-
-function decodeArray<T extends TypedArray>(
+function decodeArray<T extends StoredTypedArray>(
   arrays: Record<string, unknown>,
   name: string,
   Type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
   expectedLength: number,
 ): T {
-  const text = arrays[name];
-  if (typeof text !== 'string') {
-    throw new BundleFormatError(`boosting JSON: arrays.${name} must be a string, got ${typeName(text)}`);
-  }
-  let bytes: Buffer;
-  try {
-    bytes = inflateRawSync(Buffer.from(text, 'base64'));
-  } catch (error) {
-    throw new BundleFormatError(`boosting JSON: arrays.${name} is not valid deflate+base64`, {
-      cause: error,
-    });
-  }
-  if (bytes.byteLength !== expectedLength * Type.BYTES_PER_ELEMENT) {
-    throw new BundleFormatError(
-      `boosting JSON: arrays.${name} has ${bytes.byteLength} bytes, expected ${expectedLength} values of ${Type.BYTES_PER_ELEMENT} bytes`,
-    );
-  }
-  // Copy into a fresh, aligned buffer.
-  const buffer = new ArrayBuffer(bytes.byteLength);
-  new Uint8Array(buffer).set(bytes);
-  return new Type(buffer);
+  return decodeTypedArray(arrays[name], `boosting JSON: arrays.${name}`, Type, expectedLength);
 }
 
 function typeName(value: unknown): string {

@@ -67,3 +67,31 @@ export function assertDataset(dataset: Dataset, name = 'dataset'): void {
     );
   }
 }
+
+/**
+ * Checks `y` holds one class index in [0, nClasses) per row and returns it as
+ * bytes; InvalidArgumentError naming the first bad label otherwise.
+ */
+export function checkClassLabels(
+  y: Uint8Array | ArrayLike<number>,
+  nRows: number,
+  nClasses: number,
+): Uint8Array {
+  if (y === null || typeof y !== 'object' || typeof y.length !== 'number') {
+    throw new InvalidArgumentError('y must be an array of class indices');
+  }
+  if (y.length !== nRows) {
+    throw new InvalidArgumentError(`y has ${y.length} labels but X has ${nRows} rows`);
+  }
+  const labels = new Uint8Array(nRows);
+  for (let i = 0; i < nRows; i++) {
+    const label = y[i]!;
+    if (!Number.isInteger(label) || label < 0 || label >= nClasses) {
+      throw new InvalidArgumentError(
+        `y[${i}] = ${String(label)} is not a class index: expected an integer in [0, ${nClasses - 1}] (nClasses = ${nClasses})`,
+      );
+    }
+    labels[i] = label;
+  }
+  return labels;
+}

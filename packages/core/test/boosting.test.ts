@@ -10,34 +10,18 @@ import {
 import type { Dataset } from '../src/dataset.js';
 import { BundleFormatError, InvalidArgumentError } from '../src/errors.js';
 import { Random } from '../src/random.js';
+import { threeClassSet } from './forest-fixtures.js';
 
 /** Few rounds and small trees: the tests check behaviour, not accuracy at scale. */
 const FAST: BoostingOptions = { iterations: 30, learningRate: 0.2, maxLeafNodes: 8, minSamplesLeaf: 5 };
 
-/**
- * Three classes decided by x0 + x1 (< 0.7, < 1.3, else) among `nFeatures`
- * uniform features, `noise` of the labels replaced at random and `missing`
- * of the cells set to NaN.
- */
+/** The forest tests' three-class rule, on five features. */
 function threeClasses(
   nRows: number,
   seed: number,
-  options: { nFeatures?: number; noise?: number; missing?: number } = {},
+  options: { noise?: number; missing?: number } = {},
 ): { X: Dataset; y: Uint8Array } {
-  const nFeatures = options.nFeatures ?? 5;
-  const random = new Random(seed);
-  const data = new Float64Array(nRows * nFeatures);
-  const y = new Uint8Array(nRows);
-  for (let r = 0; r < nRows; r++) {
-    for (let f = 0; f < nFeatures; f++) data[r * nFeatures + f] = random.nextFloat();
-    const s = data[r * nFeatures]! + data[r * nFeatures + 1]!;
-    y[r] = s < 0.7 ? 0 : s < 1.3 ? 1 : 2;
-    if (random.nextFloat() < (options.noise ?? 0)) y[r] = random.nextInt(3);
-    for (let f = 0; f < nFeatures; f++) {
-      if (random.nextFloat() < (options.missing ?? 0)) data[r * nFeatures + f] = Number.NaN;
-    }
-  }
-  return { X: { data, nRows, nFeatures }, y };
+  return threeClassSet(nRows, seed, { nFeatures: 5, ...options });
 }
 
 function row(X: Dataset, r: number): Float64Array {
@@ -411,7 +395,7 @@ describe('GradientBoosting.fromJSON', () => {
       [{ ...clone(), params: { ...json.params, maxDepth: undefined } }, /params\.maxDepth is missing/],
       [
         { ...clone(), params: { ...json.params, iterations: 5 } },
-        /arrays\.nodeOffsets has \d+ bytes, expected 16 values/,
+        /arrays\.nodeOffsets has \d+ values, expected 16/,
       ],
       [{ ...clone(), arrays: 'x' }, /arrays must be an object, got string/],
       [
@@ -421,7 +405,7 @@ describe('GradientBoosting.fromJSON', () => {
       [{ ...clone(), arrays: { ...json.arrays, values: 'not deflate!' } }, /arrays\.values/],
       [
         { ...clone(), arrays: { ...json.arrays, baseline: json.arrays.values } },
-        /arrays\.baseline has \d+ bytes, expected 3 values/,
+        /arrays\.baseline has \d+ values, expected 3/,
       ],
     ];
     for (const [input, message] of cases) {
