@@ -118,6 +118,8 @@ interface BoostingState {
 
 /** A split needs at least this much hessian on each side (sklearn's `min_hessian_to_split`). */
 const MIN_HESSIAN = 1e-3;
+/** Longest stretch of training `fitAsync` runs without letting the event loop turn, ms. */
+const YIELD_MS = 20;
 /** Hessians are clipped to at least this, so a confident row never has exactly zero curvature. */
 const MIN_ROW_HESSIAN = 1e-16;
 /** Added to denominators as sklearn does: keeps a leaf value finite when lambda = 0 and the hessian vanishes. */
@@ -156,9 +158,9 @@ export class GradientBoosting {
 
   /**
    * Trains on `X` (row-major, NaN = missing) and labels `y` (class indices
-   * 0..nClasses-1). Synchronous: a default training takes seconds, and a
-   * caller wanting the event loop free runs it on a worker. See
-   * BoostingOptions for the defaults.
+   * 0..nClasses-1). Synchronous: a default training takes seconds; use
+   * `fitAsync` to keep the event loop turning meanwhile. See BoostingOptions
+   * for the defaults.
    */
   static fit(
     X: Dataset,
@@ -166,6 +168,44 @@ export class GradientBoosting {
     nClasses: number,
     options: BoostingOptions = {},
   ): GradientBoosting {
+    const rounds = GradientBoosting.rounds(X, y, nClasses, options);
+    for (;;) {
+      const step = rounds.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * `fit` that lets the event loop run between rounds (at most every
+   * `YIELD_MS` of work): timers, heartbeats and signals of the calling
+   * process keep flowing during a training of several seconds. The same
+   * data and options give the same model as `fit`.
+   */
+  static async fitAsync(
+    X: Dataset,
+    y: Uint8Array | ArrayLike<number>,
+    nClasses: number,
+    options: BoostingOptions = {},
+  ): Promise<GradientBoosting> {
+    const rounds = GradientBoosting.rounds(X, y, nClasses, options);
+    let since = performance.now();
+    for (;;) {
+      const step = rounds.next();
+      if (step.done) return step.value;
+      if (performance.now() - since >= YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
+    }
+  }
+
+  /** The training, one boosting round per step; the generator returns the model. */
+  private static *rounds(
+    X: Dataset,
+    y: Uint8Array | ArrayLike<number>,
+    nClasses: number,
+    options: BoostingOptions,
+  ): Generator<void, GradientBoosting, void> {
     assertDataset(X, 'X');
     if (!Number.isInteger(nClasses) || nClasses < 2 || nClasses > 256) {
       throw new InvalidArgumentError(`nClasses must be an integer in [2, 256], got ${String(nClasses)}`);
@@ -208,6 +248,7 @@ export class GradientBoosting {
       grower.buildRootHistograms();
       for (let k = 0; k < K; k++) grower.grow(k, raw, sink);
       onProgress?.(round + 1, total);
+      yield;
     }
     return new GradientBoosting({
       nClasses: K,

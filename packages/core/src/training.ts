@@ -204,7 +204,8 @@ export async function trainModel(
     const boostingOptions: BoostingOptions = { ...DEFAULT_TRAINING_BOOSTING_OPTIONS, ...options.boosting };
     if (onProgress) boostingOptions.onProgress = (done, total) => onProgress(done, total, 'boosting');
     if (options.signal !== undefined) boostingOptions.signal = options.signal;
-    boosting = GradientBoosting.fit(data, yTrain, PRICE_CATEGORIES.length, boostingOptions);
+    // Async: a Temporal activity's heartbeats and the CLI's Ctrl-C keep flowing during the rounds.
+    boosting = await GradientBoosting.fitAsync(data, yTrain, PRICE_CATEGORIES.length, boostingOptions);
   }
   const memory =
     options.memory === false ? null : ListingMemory.fit(trainSet, yTrain, PRICE_CATEGORIES.length);

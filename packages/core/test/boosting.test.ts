@@ -488,3 +488,35 @@ describe('GradientBoosting.fromJSON', () => {
     }
   });
 });
+
+describe('GradientBoosting.fitAsync', () => {
+  it('gives the same model as fit while timers keep firing during training', async () => {
+    const { X, y } = threeClasses(3000, 31, { noise: 0.1 });
+    const options: BoostingOptions = { iterations: 100, maxLeafNodes: 31, minSamplesLeaf: 5 };
+    const sync = GradientBoosting.fit(X, y, 3, options);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = performance.now();
+    const model = await GradientBoosting.fitAsync(X, y, 3, options);
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    expect(JSON.stringify(model.toJSON())).toBe(JSON.stringify(sync.toJSON()));
+    // At most 20 ms of work between turns of the event loop, so a longer training let the timer fire.
+    expect(elapsed).toBeGreaterThan(40);
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('stops between rounds when the signal aborts, rejecting with its reason', async () => {
+    const { X, y } = threeClasses(2000, 32);
+    const controller = new AbortController();
+    const reason = new Error('stop now');
+    const training = GradientBoosting.fitAsync(X, y, 3, {
+      iterations: 500,
+      onProgress: (done) => {
+        if (done === 3) controller.abort(reason);
+      },
+      signal: controller.signal,
+    });
+    await expect(training).rejects.toBe(reason);
+  });
+});

@@ -85,11 +85,10 @@ describe('registry web UI', () => {
       .toBeTruthy();
     await page.locator('#runs-table th', { hasText: /^macro_f1$/ }).click();
     await expect.poll(() => page.evaluate("location.hash.includes('order=metrics.macro_f1')")).toBeTruthy();
-    await page.locator('#runs-table tbody tr').first().waitFor();
-    expect(await page.locator('#runs-table tbody tr td:nth-child(2)').allTextContents()).toEqual([
-      'train-2026-11-24',
-      'train-2026-11-23',
-    ]);
+    // The sorted page replaces the rows: wait for it rather than read the table mid-render.
+    await expect
+      .poll(() => page.locator('#runs-table tbody tr td:nth-child(2)').allTextContents())
+      .toEqual(['train-2026-11-24', 'train-2026-11-23']);
     await shot(page, '02-runs-filtered-sorted');
 
     // A bad filter is explained, not a blank page.
