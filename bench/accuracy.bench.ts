@@ -30,6 +30,7 @@ import {
   PRICE_CATEGORIES,
   RandomForest,
   classificationMetrics,
+  isExtraTree,
   labelIndices,
   loadRawListings,
   stratifiedKFold,
@@ -84,20 +85,21 @@ function partMetrics(
   const X = model.pipeline.transform(rows);
   const k = PRICE_CATEGORIES.length;
   const score = (p: Float64Array) => pick(classificationMetrics(y, p, PRICE_CATEGORIES));
-  // The forest's trees alternate kinds (extraTrees 0.5): even ones best-split, odd ones random-split.
+  // The forest's two kinds of trees (extraTrees share), each as a forest of its own.
   const forest = model.forest;
-  const kinds = (odd: boolean) =>
+  const share = forest.params.extraTrees ?? 0;
+  const kind = (extra: boolean) =>
     RandomForest.fromTrees(
       Array.from({ length: forest.nTrees }, (_, t) => t)
-        .filter((t) => t % 2 === (odd ? 1 : 0))
+        .filter((t) => isExtraTree(t, share) === extra)
         .map((t) => forest.treeAt(t)),
       { nClasses: k, nFeatures: forest.nFeatures, featureNames: undefined, params: forest.params },
     ).predictProbaBatch(X);
   const out: Record<string, Record<Reported, number>> = {};
   const pf = forest.predictProbaBatch(X);
-  if (forest.params.extraTrees === 0.5 && forest.nTrees >= 2) {
-    out['random forest trees only'] = score(kinds(false));
-    out['extremely randomized trees only'] = score(kinds(true));
+  if (share > 0 && share < 1 && forest.nTrees >= 2) {
+    out['random forest trees only'] = score(kind(false));
+    out['extremely randomized trees only'] = score(kind(true));
   }
   out['forest (both kinds)'] = score(pf);
   let blended = pf;
