@@ -26,6 +26,7 @@
 import { type BinEdges, MAX_BINS, binCount, binDataset, fitBinEdges, thresholdBetween } from './binning.js';
 import { type Dataset, assertDataset, checkClassLabels as checkLabels } from './dataset.js';
 import { BundleFormatError, InvalidArgumentError } from './errors.js';
+import { argmaxRow } from './metrics.js';
 import { balancedClassWeights } from './tree.js';
 import { type StoredTypedArray, decodeTypedArray, encodeTypedArray } from './typed-codec.js';
 
@@ -297,10 +298,7 @@ export class GradientBoosting {
 
   /** Index of the most probable class of one row (the lowest index on ties). */
   predict(row: Float64Array | readonly number[]): number {
-    const proba = this.predictProba(row);
-    let best = 0;
-    for (let c = 1; c < proba.length; c++) if (proba[c]! > proba[best]!) best = c;
-    return best;
+    return argmaxRow(this.predictProba(row), 0, this.nClasses);
   }
 
   /** Compact JSON form; `GradientBoosting.fromJSON` restores a model with identical predictions. */

@@ -24,7 +24,7 @@ import { GradientBoosting, type SerializedBoosting } from './boosting.js';
 import { RandomForest, type SerializedForest } from './forest.js';
 import type { ListingRecord } from './listing.js';
 import { ListingMemory, type SerializedMemory } from './memory.js';
-import type { ClassificationMetrics } from './metrics.js';
+import { argmaxRow, type ClassificationMetrics } from './metrics.js';
 import { FeaturePipeline, type PipelineJSON } from './pipeline.js';
 
 export const BUNDLE_KIND = 'housing-price-model';
@@ -202,6 +202,7 @@ export class Model {
   private readonly row: Float64Array;
   private readonly proba: Float64Array;
   private readonly partial: Float64Array;
+  private readonly shares: Float64Array;
 
   private constructor(
     bundle: ModelBundle,
@@ -220,6 +221,7 @@ export class Model {
     this.row = new Float64Array(pipeline.nFeatures);
     this.proba = new Float64Array(forest.nClasses);
     this.partial = new Float64Array(forest.nClasses);
+    this.shares = new Float64Array(forest.nClasses);
   }
 
   /** Builds the model; BundleFormatError when the parts are invalid or disagree. */
@@ -262,27 +264,15 @@ export class Model {
   predictProba(listing: ListingRecord, out?: Float64Array): Float64Array {
     this.pipeline.transformOne(listing, this.row);
     const p = this.forest.predictProba(this.row, out ?? new Float64Array(this.labels.length));
-    const { forest: wf, boosting: wb, memory: wm } = this.blend;
-    if (this.boosting) {
-      const q = this.boosting.predictProba(this.row, this.partial);
-      const scale = 1 / (wf + wb);
-      for (let c = 0; c < p.length; c++) p[c] = (wf * p[c]! + wb * q[c]!) * scale;
-    }
-    if (this.memory && wm > 0 && this.memory.lookup(listing, this.partial)) {
-      const scale = 1 / (1 + wm);
-      for (let c = 0; c < p.length; c++) p[c] = (p[c]! + wm * this.partial[c]!) * scale;
-    }
-    // Leaf shares can carry rounding residue just outside [0, 1] (-1e-16,
-    // 1 + 2e-16); callers (and the API's response check) expect [0, 1].
-    for (let c = 0; c < p.length; c++) p[c] = Math.min(1, Math.max(0, p[c]!));
+    const q = this.boosting ? this.boosting.predictProba(this.row, this.partial) : null;
+    this.combine(p, q, 0, listing);
     return p;
   }
 
   /** The category and probabilities of one listing. */
   predict(listing: ListingRecord): Prediction {
     const p = this.predictProba(listing, this.proba);
-    let best = 0;
-    for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
+    const best = argmaxRow(p, 0, p.length);
     const probabilities = {} as Record<PriceCategory, number>;
     this.labels.forEach((label, c) => (probabilities[label] = p[c]!));
     return { price_category: this.labels[best]!, probabilities };
@@ -297,23 +287,32 @@ export class Model {
   predictProbaBatch(listings: readonly ListingRecord[]): Float64Array {
     const X = this.pipeline.transform(listings);
     const p = this.forest.predictProbaBatch(X);
-    const { forest: wf, boosting: wb, memory: wm } = this.blend;
-    if (this.boosting) {
-      const q = this.boosting.predictProbaBatch(X);
-      const scale = 1 / (wf + wb);
-      for (let i = 0; i < p.length; i++) p[i] = (wf * p[i]! + wb * q[i]!) * scale;
-    }
-    const nClasses = this.labels.length;
-    if (this.memory && wm > 0) {
-      const shares = this.partial;
-      const scale = 1 / (1 + wm);
-      listings.forEach((listing, r) => {
-        if (!this.memory!.lookup(listing, shares)) return;
-        for (let c = 0; c < nClasses; c++)
-          p[r * nClasses + c] = (p[r * nClasses + c]! + wm * shares[c]!) * scale;
-      });
-    }
-    for (let i = 0; i < p.length; i++) p[i] = Math.min(1, Math.max(0, p[i]!));
+    const q = this.boosting ? this.boosting.predictProbaBatch(X) : null;
+    const k = this.labels.length;
+    listings.forEach((listing, r) => this.combine(p, q, r * k, listing));
     return p;
+  }
+
+  /**
+   * The blend, in place on the row at `offset` of `p` (forest probabilities),
+   * with `q` (boosting probabilities, same layout, or null) and the memory's
+   * shares for `listing`. One rule for one listing and for many, so the
+   * metrics recorded at training are those of the answers served.
+   */
+  private combine(p: Float64Array, q: Float64Array | null, offset: number, listing: ListingRecord): void {
+    const k = this.labels.length;
+    const { forest: wf, boosting: wb, memory: wm } = this.blend;
+    if (q) {
+      const scale = 1 / (wf + wb);
+      for (let c = offset; c < offset + k; c++) p[c] = (wf * p[c]! + wb * q[c]!) * scale;
+    }
+    const shares = this.shares;
+    if (this.memory && wm > 0 && this.memory.lookup(listing, shares)) {
+      const scale = 1 / (1 + wm);
+      for (let c = 0; c < k; c++) p[offset + c] = (p[offset + c]! + wm * shares[c]!) * scale;
+    }
+    // Leaf shares can carry rounding residue just outside [0, 1] (-1e-16,
+    // 1 + 2e-16); callers (and the API's response check) expect [0, 1].
+    for (let c = offset; c < offset + k; c++) p[c] = Math.min(1, Math.max(0, p[c]!));
   }
 }

@@ -22,6 +22,7 @@ import {
 } from './checkpoint.js';
 import { type Dataset, assertDataset, checkClassLabels as checkLabels } from './dataset.js';
 import { BundleFormatError, InvalidArgumentError } from './errors.js';
+import { argmaxRow } from './metrics.js';
 import type { ForestWorkerReply, ForestWorkerRequest } from './forest-worker.js';
 import {
   type ClassWeightMode,
@@ -262,10 +263,7 @@ export class RandomForest {
 
   /** Index of the most probable class of one row (the lowest index on ties). */
   predict(row: Float64Array | readonly number[]): number {
-    const proba = this.predictProba(row);
-    let best = 0;
-    for (let c = 1; c < proba.length; c++) if (proba[c]! > proba[best]!) best = c;
-    return best;
+    return argmaxRow(this.predictProba(row), 0, this.nClasses);
   }
 
   /**

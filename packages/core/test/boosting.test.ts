@@ -9,6 +9,7 @@ import {
 } from '../src/boosting.js';
 import type { Dataset } from '../src/dataset.js';
 import { BundleFormatError, InvalidArgumentError } from '../src/errors.js';
+import { argmaxRow } from '../src/metrics.js';
 import { Random } from '../src/random.js';
 import { threeClassSet } from './forest-fixtures.js';
 
@@ -32,11 +33,7 @@ function accuracy(model: GradientBoosting, X: Dataset, y: Uint8Array): number {
   const proba = model.predictProbaBatch(X);
   const K = model.nClasses;
   let correct = 0;
-  for (let r = 0; r < X.nRows; r++) {
-    let best = 0;
-    for (let k = 1; k < K; k++) if (proba[r * K + k]! > proba[r * K + best]!) best = k;
-    if (best === y[r]) correct++;
-  }
+  for (let r = 0; r < X.nRows; r++) if (argmaxRow(proba, r * K, K) === y[r]) correct++;
   return correct / X.nRows;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { datasetFromRows } from '../src/dataset.js';
 import { BundleFormatError, InvalidArgumentError } from '../src/errors.js';
 import { RandomForest, trainForest } from '../src/forest.js';
+import { argmaxRow } from '../src/metrics.js';
 import { Random } from '../src/random.js';
 import { threeClassSet } from './forest-fixtures.js';
 
@@ -12,12 +13,8 @@ function accuracy(
 ) {
   const proba = forest.predictProbaBatch(X);
   let correct = 0;
-  for (let r = 0; r < X.nRows; r++) {
-    let best = 0;
-    for (let c = 1; c < forest.nClasses; c++)
-      if (proba[r * forest.nClasses + c]! > proba[r * forest.nClasses + best]!) best = c;
-    if (best === y[r]) correct++;
-  }
+  const k = forest.nClasses;
+  for (let r = 0; r < X.nRows; r++) if (argmaxRow(proba, r * k, k) === y[r]) correct++;
   return correct / X.nRows;
 }
 
