@@ -22,24 +22,21 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PRICE_CATEGORIES } from '@mlops/core';
+import { DEFAULT_PIPELINE_OPTIONS, type PipelineOptions } from '@mlops/core/features';
+import { loadRawListings, type LabelledListing } from '@mlops/core/listing';
 import {
-  DEFAULT_PIPELINE_OPTIONS,
-  DEFAULT_TRAINING_BLEND,
+  DEFAULT_BLEND,
   DEFAULT_TRAINING_BOOSTING_OPTIONS,
   DEFAULT_TRAINING_FOREST_OPTIONS,
-  PRICE_CATEGORIES,
-  RandomForest,
   classificationMetrics,
-  isExtraTree,
   labelIndices,
-  loadRawListings,
-  stratifiedKFold,
   trainModel,
   type ClassificationMetrics,
-  type LabelledListing,
   type Model,
-  type PipelineOptions,
-} from '../packages/core/src/index.js';
+} from '@mlops/core/model';
+import { RandomForest, isExtraTree } from '@mlops/core/model/forest';
+import { stratifiedKFold } from '@mlops/core/sampling';
 
 const { values } = parseArgs({
   options: {
@@ -216,7 +213,7 @@ async function main(): Promise<void> {
       pipeline: { ...DEFAULT_PIPELINE_OPTIONS },
       forest: { ...DEFAULT_TRAINING_FOREST_OPTIONS },
       boosting: { ...DEFAULT_TRAINING_BOOSTING_OPTIONS },
-      blend: { ...DEFAULT_TRAINING_BLEND },
+      blend: { ...DEFAULT_BLEND },
       features: holdout.model.pipeline.featureNames,
     },
     targets: TARGETS,

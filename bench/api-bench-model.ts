@@ -3,13 +3,9 @@
  * 200 boosting rounds, the listing memory) on synthetic listings, saved as the local bundle file.
  */
 import { statSync } from 'node:fs';
-import {
-  formatRawListingsCsv,
-  generateRawListings,
-  parseRawListingsCsv,
-  saveBundle,
-  trainModel,
-} from '../packages/core/src/index.js';
+import { formatRawListingsCsv, parseRawListingsCsv } from '@mlops/core/listing';
+import { saveBundle, trainModel } from '@mlops/core/model';
+import { generateRawListings } from '@mlops/core/synthetic';
 
 export interface BenchModel {
   trainingRows: number;

@@ -18,15 +18,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MODEL_BUNDLE_FILE } from '@mlops/core';
 import {
-  MODEL_BUNDLE_FILE,
   PRODUCTION_LOG_FILE,
   PRODUCTION_LOG_TABLE,
   formatRawListingsCsv,
-  generateRawListings,
   parseRawListingsCsv,
   type Listing,
-} from '../packages/core/src/index.js';
+} from '@mlops/core/listing';
+import { generateRawListings } from '@mlops/core/synthetic';
 import { writeBenchBundle } from './api-bench-model.js';
 
 interface AutocannonResult {

@@ -21,18 +21,17 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PRICE_CATEGORIES } from '@mlops/core';
+import { FeaturePipeline } from '@mlops/core/features';
 import {
-  classificationMetrics,
-  FeaturePipeline,
   formatRawListingsCsv,
-  generateRawListings,
   type LabelledListing,
   loadRawListings,
   parseRawListingsCsv,
-  PRICE_CATEGORIES,
-  SYNTHETIC_DRIFT_SCENARIOS,
-} from '../packages/core/src/index.js';
-import { trainForest } from '../packages/core/src/forest.js';
+} from '@mlops/core/listing';
+import { classificationMetrics } from '@mlops/core/model';
+import { generateRawListings, SYNTHETIC_DRIFT_SCENARIOS } from '@mlops/core/synthetic';
+import { trainForest } from '@mlops/core/model/forest';
 
 // csv-parse is core's dependency, not the root's: resolve it from core's folder.
 const { parse } = createRequire(new URL('../packages/core/package.json', import.meta.url))(

@@ -19,15 +19,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEFAULT_DRIFT_THRESHOLDS,
-  RAW_COLUMNS,
-  buildReferenceSnapshot,
-  evaluateDrift,
-  formatRawListingsCsv,
-  generateRawListings,
-  parseRawListingsCsv,
-} from '../packages/core/src/index.js';
+import { DEFAULT_DRIFT_THRESHOLDS, buildReferenceSnapshot, evaluateDrift } from '@mlops/core/drift';
+import { RAW_COLUMNS, formatRawListingsCsv, parseRawListingsCsv } from '@mlops/core/listing';
+import { generateRawListings } from '@mlops/core/synthetic';
 import { readDriftHistory, runDriftCheck, type DriftCheckResult } from '../packages/monitor/src/index.js';
 import {
   summarizeProductionLogPlainly,

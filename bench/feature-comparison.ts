@@ -12,19 +12,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { PRICE_CATEGORIES } from '@mlops/core';
 import {
-  classificationMetrics,
   FeaturePipeline,
-  loadRawListings,
-  PRICE_CATEGORIES,
-  stratifiedKFold,
   DEFAULT_PIPELINE_OPTIONS,
-  DEFAULT_TRAINING_FOREST_OPTIONS,
-  trainForest,
   type CategoryKey,
-  type ForestOptions,
   type PipelineOptions,
-} from '../packages/core/src/index.js';
+} from '@mlops/core/features';
+import { loadRawListings } from '@mlops/core/listing';
+import { classificationMetrics, DEFAULT_TRAINING_FOREST_OPTIONS } from '@mlops/core/model';
+import { trainForest, type ForestOptions } from '@mlops/core/model/forest';
+import { stratifiedKFold } from '@mlops/core/sampling';
 
 const { values } = parseArgs({
   options: {

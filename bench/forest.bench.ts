@@ -34,15 +34,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import type { Dataset } from '../packages/core/src/dataset.js';
+import type { Dataset } from '@mlops/core/features';
 import { PRICE_CATEGORIES } from '../packages/core/src/constants.js';
-import { type RandomForest, trainForest } from '../packages/core/src/forest.js';
-import type { LabelledListing } from '../packages/core/src/listing.js';
-import { NUMERIC_FIELDS } from '../packages/core/src/listing.js';
-import { classificationMetrics } from '../packages/core/src/metrics.js';
-import { Random } from '../packages/core/src/random.js';
-import { loadRawListings } from '../packages/core/src/raw-listings.js';
-import { stratifiedSplit } from '../packages/core/src/split.js';
+import { type RandomForest, trainForest } from '@mlops/core/model/forest';
+import type { LabelledListing } from '@mlops/core/listing';
+import { NUMERIC_FIELDS } from '@mlops/core/listing';
+import { classificationMetrics } from '@mlops/core/model';
+import { Random } from '@mlops/core/sampling';
+import { loadRawListings } from '@mlops/core/listing';
+import { stratifiedSplit } from '@mlops/core/sampling';
 
 const { values } = parseArgs({
   options: {
@@ -86,7 +86,7 @@ async function pipelineEncoder(
   y: Uint8Array,
 ): Promise<Encoder | undefined> {
   try {
-    const module = (await import('../packages/core/src/pipeline.js')) as {
+    const module = (await import('../packages/core/src/features/pipeline.js')) as {
       FeaturePipeline?: {
         fitTransform(
           rows: readonly LabelledListing[],

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRODUCTION_ALIAS, RegistryClient, TRAINING_WORKFLOW_ID, EXAMPLE_LISTING } from '@mlops/core';
+import { PRODUCTION_ALIAS } from '@mlops/core';
+import { EXAMPLE_LISTING } from '@mlops/core/listing';
+import { RegistryClient } from '@mlops/registry-client';
+import { TRAINING_WORKFLOW_ID } from '@mlops/temporal';
 import { freePort } from '../support/free-port.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

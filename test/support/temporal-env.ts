@@ -1,7 +1,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DRIFT_ALERT_COUNT_ATTRIBUTE, ensureTemporalCli } from '@mlops/core';
+import { ensureTemporalCli } from '@mlops/cli/temporal-binary';
+import { DRIFT_ALERT_COUNT_ATTRIBUTE } from '@mlops/temporal';
 
 /**
  * Starts a real Temporal dev server (the CLI binary, found or built once) on a

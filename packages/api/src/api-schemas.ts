@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { EXAMPLE_LISTING, PRICE_CATEGORIES, listingSchema } from '@mlops/core';
+import { PRICE_CATEGORIES } from '@mlops/core';
+import { EXAMPLE_LISTING, listingSchema } from '@mlops/core/listing';
 
 /**
  * The API's request and response schemas, written once in zod: Fastify validates and serializes with

@@ -15,7 +15,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { PRODUCTION_LOG_FILE, createLogger, type Config, type Logger } from '@mlops/core';
+import { createLogger, type Config, type Logger } from '@mlops/core';
+import { PRODUCTION_LOG_FILE } from '@mlops/core/listing';
 import { installErrorHandling } from './error-handler.js';
 import { ApiMetrics } from './metrics.js';
 import { createModelSource } from './model-wiring.js';

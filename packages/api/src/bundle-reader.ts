@@ -1,4 +1,5 @@
-import { BundleFormatError, Model, parseBundle } from '@mlops/core';
+import { BundleFormatError } from '@mlops/core';
+import { Model, parseBundle } from '@mlops/core/model';
 import type { Predictor } from './predictor.js';
 
 /**

@@ -1,4 +1,5 @@
-import { EXAMPLE_LISTING, PRICE_CATEGORIES, type ListingRecord, type PriceCategory } from '@mlops/core';
+import { PRICE_CATEGORIES, type PriceCategory } from '@mlops/core';
+import { EXAMPLE_LISTING, type ListingRecord } from '@mlops/core/listing';
 
 /** Class probabilities of one prediction; they sum to 1. */
 export interface ClassProbabilities {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { type Logger, type PriceCategory } from '@mlops/core';
 import {
   NUMERIC_FIELDS,
   PRODUCTION_LOG_COLUMNS,
@@ -9,9 +10,7 @@ import {
   PRODUCTION_LOG_TABLE,
   TEXT_FIELDS,
   type Listing,
-  type Logger,
-  type PriceCategory,
-} from '@mlops/core';
+} from '@mlops/core/listing';
 import { startWriter, type LogRow, type WriterReply } from './production-log-writer.js';
 
 /** One served prediction, as the request handler hands it over. */

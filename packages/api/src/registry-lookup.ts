@@ -1,4 +1,4 @@
-import { RegistryClient } from '@mlops/core';
+import { RegistryClient } from '@mlops/registry-client';
 import type { AliasedVersion, RegistryModelLookup } from './model-source.js';
 
 export interface RegistryClientLookupOptions {

@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  PRICE_CATEGORIES,
-  PRODUCTION_LOG_TABLE,
-  createLogger,
-  loadConfig,
-  EXAMPLE_LISTING,
-} from '@mlops/core';
+import { PRICE_CATEGORIES, createLogger, loadConfig } from '@mlops/core';
+import { PRODUCTION_LOG_TABLE, EXAMPLE_LISTING } from '@mlops/core/listing';
 import { buildApp, type ApiApp } from '../src/app.js';
 import { ModelSource } from '../src/model-source.js';
 import { ProductionLog } from '../src/production-log.js';

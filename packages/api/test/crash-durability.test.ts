@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_BUNDLE_FILE, PRODUCTION_LOG_FILE, PRODUCTION_LOG_TABLE, EXAMPLE_LISTING } from '@mlops/core';
+import { MODEL_BUNDLE_FILE } from '@mlops/core';
+import { PRODUCTION_LOG_FILE, PRODUCTION_LOG_TABLE, EXAMPLE_LISTING } from '@mlops/core/listing';
 import { ApiProcess, freePort } from './api-process.js';
 import { trainedBundle } from './trained-bundles.js';
 

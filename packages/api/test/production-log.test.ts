@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PRODUCTION_LOG_TABLE, type Listing } from '@mlops/core';
+import { PRODUCTION_LOG_TABLE, type Listing } from '@mlops/core/listing';
 import { ProductionLog, type ServedPrediction } from '../src/production-log.js';
 
 const listing: Listing = {

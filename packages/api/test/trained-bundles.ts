@@ -1,4 +1,6 @@
-import { formatRawListingsCsv, generateRawListings, parseRawListingsCsv, trainModel } from '@mlops/core';
+import { formatRawListingsCsv, parseRawListingsCsv } from '@mlops/core/listing';
+import { trainModel } from '@mlops/core/model';
+import { generateRawListings } from '@mlops/core/synthetic';
 
 const cache = new Map<number, Promise<string>>();
 

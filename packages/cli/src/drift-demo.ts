@@ -5,24 +5,25 @@
  */
 import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { type Config } from '@mlops/core';
 import {
-  MONITORING_TASK_QUEUE,
   NUMERIC_FIELDS,
   TEXT_FIELDS,
-  MONITORING_WORKFLOW_TYPE,
   RAW_COLUMNS,
-  TRAINING_WORKFLOW_ID,
   formatRawListingsCsv,
-  generateRawListings,
   parseRawListingsCsv,
   writeRawListingsCsv,
-  type Config,
   type LabelledListing,
   type Listing,
+} from '@mlops/core/listing';
+import { generateRawListings, type SyntheticDrift } from '@mlops/core/synthetic';
+import {
+  MONITORING_TASK_QUEUE,
+  MONITORING_WORKFLOW_TYPE,
+  TRAINING_WORKFLOW_ID,
   type MonitoringResult,
-  type SyntheticDrift,
   type TrainingResult,
-} from '@mlops/core';
+} from '@mlops/temporal';
 import { withTemporalClient } from './temporal-client.js';
 
 export interface DriftDemoOptions {

@@ -4,8 +4,8 @@
  * "3+1"); absent or null fields are missing values (the pipeline imputes them).
  * Any problem is an InvalidDataError naming the listing and the field.
  */
+import { InvalidDataError } from '@mlops/core';
 import {
-  InvalidDataError,
   LISTING_FIELDS,
   NUMERIC_FIELDS,
   parseBuildingAge,
@@ -14,7 +14,7 @@ import {
   TEXT_FIELDS,
   type ListingRecord,
   type NumericField,
-} from '@mlops/core';
+} from '@mlops/core/listing';
 
 const RAW_NUMBER_PARSERS: Record<NumericField, (raw: string) => number | null> = {
   GrossSquareMeters: parseSquareMeters,

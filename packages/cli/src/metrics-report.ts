@@ -2,7 +2,8 @@
  * Metrics as the CLI prints them: a plain-text table for people, a flat JSON
  * object (snake_case names, as the registry logs them) for `--json`.
  */
-import { PRICE_CATEGORIES, type ClassificationMetrics } from '@mlops/core';
+import { PRICE_CATEGORIES } from '@mlops/core';
+import { type ClassificationMetrics } from '@mlops/core/model';
 
 /** The headline metrics plus per-class figures and the confusion matrix, for a terminal. */
 export function formatMetrics(

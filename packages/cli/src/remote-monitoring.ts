@@ -1,5 +1,6 @@
 /** `mlops monitor --now`: runs the monitoring schedule's action immediately. */
-import { MONITORING_SCHEDULE_ID, type Config } from '@mlops/core';
+import { type Config } from '@mlops/core';
+import { MONITORING_SCHEDULE_ID } from '@mlops/temporal';
 import { triggerMonitoringNow } from '@mlops/monitor';
 import { withTemporalClient } from './temporal-client.js';
 

@@ -4,14 +4,14 @@
  * which activity runs and how far it is (trees, then boosting rounds).
  */
 import { defaultPayloadConverter } from '@temporalio/common';
+import { type Config } from '@mlops/core';
 import {
   TRAINING_TASK_QUEUE,
   TRAINING_WORKFLOW_ID,
   TRAINING_WORKFLOW_TYPE,
-  type Config,
   type TrainingInput,
   type TrainingResult,
-} from '@mlops/core';
+} from '@mlops/temporal';
 import { withTemporalClient } from './temporal-client.js';
 
 export interface RemoteTrainingOptions {

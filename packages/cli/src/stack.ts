@@ -1,12 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  EXAMPLE_LISTING,
-  TRAINING_WORKFLOW_ID,
-  loadConfig,
-  writeSyntheticListings,
-  type Config,
-} from '@mlops/core';
+import { loadConfig, type Config } from '@mlops/core';
+import { EXAMPLE_LISTING } from '@mlops/core/listing';
+import { writeSyntheticListings } from '@mlops/core/synthetic';
+import { TRAINING_WORKFLOW_ID } from '@mlops/temporal';
 import { withTemporalClient } from './temporal-client.js';
 import { ProcessGroup, type ManagedChild } from './process-group.js';
 import { serviceEntryFile, typescriptLoaderArgs, type ServiceName } from './service-processes.js';

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
-import { DRIFT_ALERT_COUNT_ATTRIBUTE, ensureTemporalCli, type Logger } from '@mlops/core';
+import { ensureTemporalCli } from './temporal-binary.js';
+import { type Logger } from '@mlops/core';
+import { DRIFT_ALERT_COUNT_ATTRIBUTE } from '@mlops/temporal';
 
 export interface TemporalDevServerOptions {
   /** gRPC address to listen on, host:port (TEMPORAL_ADDRESS). */

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildReferenceSnapshot, writeReferenceSnapshot } from '@mlops/core';
+import { buildReferenceSnapshot, writeReferenceSnapshot } from '@mlops/core/drift';
 import { runMonitorOnce } from '../src/commands/monitor.js';
 import { writeProductionLog } from '../../monitor/test/production-log-fixture.js';
 import { sampleLabel, sampleListing } from '../../monitor/test/sample-listings.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasStackTrace, runMlops, tempWorkspace } from './cli-process.js';
-import { EXAMPLE_LISTING } from '@mlops/core';
+import { EXAMPLE_LISTING } from '@mlops/core/listing';
 
 const dir = tempWorkspace();
 const example = EXAMPLE_LISTING;

@@ -1,21 +1,8 @@
 /**
  * Names shared by every package. Services never import each other, so the
- * names they must agree on (queues, workflow types, experiment and model names)
- * live here, once.
+ * names they must agree on (experiment and model names, aliases, file names,
+ * the price categories) live here, once. Temporal's names are in `@mlops/temporal`.
  */
-
-/** Temporal task queue served by the training worker. */
-export const TRAINING_TASK_QUEUE = 'training';
-/** Temporal task queue served by the monitoring worker. */
-export const MONITORING_TASK_QUEUE = 'monitoring';
-/** Workflow type of the training pipeline. */
-export const TRAINING_WORKFLOW_TYPE = 'trainingPipeline';
-/** Workflow type of the monitoring pipeline. */
-export const MONITORING_WORKFLOW_TYPE = 'monitoringPipeline';
-/** Fixed workflow id of the training pipeline: the server allows one running execution per id. */
-export const TRAINING_WORKFLOW_ID = 'training-pipeline';
-/** Id of the Temporal schedule that runs the monitoring pipeline. */
-export const MONITORING_SCHEDULE_ID = 'monitoring-schedule';
 
 /** Registry experiment holding training runs. */
 export const TRAINING_EXPERIMENT = 'housing-price-classification';
@@ -35,6 +22,3 @@ export type PriceCategory = (typeof PRICE_CATEGORIES)[number];
 /** File names inside a run's artifacts and inside `models/`. */
 export const MODEL_BUNDLE_FILE = 'model.bundle.json';
 export const REFERENCE_SNAPSHOT_FILE = 'reference.json';
-
-/** Temporal search attribute (Int) holding the drift alert count of a monitoring run; registered at dev-server start. */
-export const DRIFT_ALERT_COUNT_ATTRIBUTE = 'DriftAlertCount';

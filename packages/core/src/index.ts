@@ -1,31 +1,33 @@
-export * from './constants.js';
-export * from './errors.js';
-export * from './logging.js';
-export * from './config.js';
-export * from './listing.js';
-export * from './production-log-schema.js';
-export * from './temporal-binary.js';
-export type * from './workflow-types.js';
-export * from './metrics.js';
-export * from './random.js';
-export * from './vocabulary.js';
-export * from './split.js';
-export * from './logistic.js';
-export * from './raw-format.js';
-export * from './raw-listings.js';
-export * from './pipeline.js';
-export * from './reference.js';
-export * from './drift.js';
-export * from './synthetic.js';
-export * from './registry-client.js';
-export * from './dataset.js';
-export * from './binning.js';
-export * from './tree.js';
-export * from './forest.js';
-export * from './memory.js';
-export * from './checkpoint.js';
-export * from './report.js';
-export * from './bundle.js';
-export * from './training.js';
-export * from './stable-split.js';
-export * from './boosting.js';
+/**
+ * `@mlops/core`: configuration, shared names, errors and logging. The domain
+ * lives in one subpath per folder: `@mlops/core/listing`, `/sampling`,
+ * `/synthetic`, `/features`, `/model`, `/model/forest`, `/model/boosting`,
+ * and `/drift`.
+ */
+export {
+  DEFAULT_MODEL_NAME,
+  MODEL_BUNDLE_FILE,
+  MONITORING_EXPERIMENT,
+  PRICE_CATEGORIES,
+  PRODUCTION_ALIAS,
+  REFERENCE_SNAPSHOT_FILE,
+  STAGING_ALIAS,
+  TRAINING_EXPERIMENT,
+  type PriceCategory,
+} from './constants.js';
+export {
+  BundleFormatError,
+  ConfigError,
+  InvalidArgumentError,
+  InvalidDataError,
+  MlopsError,
+} from './errors.js';
+export { createLogger, type Logger, type LoggerSettings } from './logging.js';
+export {
+  CONFIG_VARIABLES,
+  configSchema,
+  loadConfig,
+  loadConfigOrExit,
+  parseDurationMs,
+  type Config,
+} from './config.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseDurationMs } from '../src/index.js';
+import { loadConfig, parseDurationMs } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults when nothing is set', () => {

@@ -4,16 +4,17 @@ import {
   MONITORING_EXPERIMENT,
   PRODUCTION_ALIAS,
   REFERENCE_SNAPSHOT_FILE,
+  type Config,
+  type Logger,
+} from '@mlops/core';
+import {
   driftThresholdsFromConfig,
   parseReferenceSnapshot,
   readReferenceSnapshot,
-  type Config,
-  type DriftCheckSummary,
-  type Logger,
-  type MonitoringInput,
   type ReferenceSnapshot,
-  type RegistryClient,
-} from '@mlops/core';
+} from '@mlops/core/drift';
+import { type RegistryClient } from '@mlops/registry-client';
+import { type DriftCheckSummary, type MonitoringInput } from '@mlops/temporal';
 import {
   DRIFT_PLOT_FILES,
   DRIFT_REPORT_FILES,

@@ -1,14 +1,12 @@
 import type { Client } from '@temporalio/client';
+import { PRODUCTION_ALIAS, STAGING_ALIAS, type Logger } from '@mlops/core';
+import { type RegistryClient } from '@mlops/registry-client';
 import {
-  PRODUCTION_ALIAS,
-  STAGING_ALIAS,
   TRAINING_TASK_QUEUE,
   TRAINING_WORKFLOW_ID,
   TRAINING_WORKFLOW_TYPE,
-  type Logger,
-  type RegistryClient,
   type TrainingInput,
-} from '@mlops/core';
+} from '@mlops/temporal';
 
 /**
  * On a new stack (no `production` and no `staging` version of the model),

@@ -22,9 +22,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
+import { InvalidArgumentError } from '@mlops/core';
 import {
   DEFAULT_DRIFT_THRESHOLDS,
-  InvalidArgumentError,
   driftHeadline,
   driftHistoryPoint,
   driftMetrics,
@@ -37,7 +37,7 @@ import {
   type DriftReportInput,
   type DriftThresholds,
   type ReferenceSnapshot,
-} from '@mlops/core';
+} from '@mlops/core/drift';
 import {
   DEFAULT_PLOT_SIZE,
   HISTORY_PLOT_SIZE,
@@ -46,7 +46,7 @@ import {
   plotDriftHistory,
   plotPredictionDistribution,
   type PlotSize,
-} from '@mlops/core/plots';
+} from '@mlops/plots';
 import {
   productionLogPath,
   readProductionWindow,

@@ -5,14 +5,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import {
-  MONITORING_TASK_QUEUE,
-  RegistryClient,
-  createLogger,
-  loadConfigOrExit,
-  type Config,
-} from '@mlops/core';
-import { connectClient, runWorker } from '@mlops/core/worker-host';
+import { createLogger, loadConfigOrExit, type Config } from '@mlops/core';
+import { RegistryClient } from '@mlops/registry-client';
+import { MONITORING_TASK_QUEUE } from '@mlops/temporal';
+import { connectClient, runWorker } from '@mlops/temporal/worker-host';
 import { createActivities } from './activities.js';
 import { ensureFirstModel } from './bootstrap.js';
 import { ensureMonitoringSchedule } from './schedule.js';

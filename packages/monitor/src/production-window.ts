@@ -28,22 +28,21 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { InvalidArgumentError, InvalidDataError, PRICE_CATEGORIES, parseDurationMs } from '@mlops/core';
 import {
   CARDINALITY_COLUMN,
-  InvalidArgumentError,
-  InvalidDataError,
+  frequencyOfCounts,
+  type ProductionWindowSummary,
+  type ReferenceSnapshot,
+} from '@mlops/core/drift';
+import {
   NUMERIC_FIELDS,
-  PRICE_CATEGORIES,
   PRODUCTION_LOG_COLUMNS,
   PRODUCTION_LOG_FILE,
   PRODUCTION_LOG_TABLE,
   TEXT_FIELDS,
-  frequencyOfCounts,
-  parseDurationMs,
   type NumericField,
-  type ProductionWindowSummary,
-  type ReferenceSnapshot,
-} from '@mlops/core';
+} from '@mlops/core/listing';
 import {
   BIN_CHAR_BASE,
   aggregateIdRange,

@@ -5,7 +5,7 @@ import {
   MONITORING_TASK_QUEUE,
   MONITORING_WORKFLOW_TYPE,
   type MonitoringInput,
-} from '@mlops/core';
+} from '@mlops/temporal';
 
 export interface MonitoringScheduleSettings {
   /** Interval between checks, in milliseconds (MONITOR_INTERVAL). */

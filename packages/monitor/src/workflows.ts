@@ -18,8 +18,8 @@ import {
   TRAINING_TASK_QUEUE,
   TRAINING_WORKFLOW_ID,
   TRAINING_WORKFLOW_TYPE,
-} from '@mlops/core/constants';
-import type { MonitoringInput, MonitoringResult, TrainingInput } from '@mlops/core/workflow-types';
+} from '@mlops/temporal';
+import type { MonitoringInput, MonitoringResult, TrainingInput } from '@mlops/temporal';
 import type { MonitoringActivities } from './activities.js';
 
 const { checkDrift, recordOutcome } = proxyActivities<MonitoringActivities>({

@@ -2,15 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_DRIFT_THRESHOLDS,
-  RAW_COLUMNS,
-  buildReferenceSnapshot,
-  formatRawListingsCsv,
-  generateRawListings,
-  parseRawListingsCsv,
-  type SyntheticDrift,
-} from '@mlops/core';
+import { DEFAULT_DRIFT_THRESHOLDS, buildReferenceSnapshot } from '@mlops/core/drift';
+import { RAW_COLUMNS, formatRawListingsCsv, parseRawListingsCsv } from '@mlops/core/listing';
+import { generateRawListings, type SyntheticDrift } from '@mlops/core/synthetic';
 import {
   DRIFT_PLOT_FILES,
   DRIFT_REPORT_FILES,

@@ -10,27 +10,18 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MONITORING_EXPERIMENT, PRODUCTION_ALIAS, createLogger, loadConfig, type Config } from '@mlops/core';
+import { RAW_COLUMNS, formatRawListingsCsv, parseRawListingsCsv } from '@mlops/core/listing';
+import { Model, parseBundle } from '@mlops/core/model';
+import { generateRawListings, writeSyntheticListings, type SyntheticDrift } from '@mlops/core/synthetic';
+import { RegistryClient } from '@mlops/registry-client';
 import {
-  MONITORING_EXPERIMENT,
   MONITORING_TASK_QUEUE,
-  Model,
-  PRODUCTION_ALIAS,
-  RAW_COLUMNS,
-  RegistryClient,
   TRAINING_TASK_QUEUE,
   TRAINING_WORKFLOW_ID,
-  createLogger,
-  formatRawListingsCsv,
-  generateRawListings,
-  loadConfig,
-  parseBundle,
-  parseRawListingsCsv,
-  writeSyntheticListings,
-  type Config,
   type MonitoringResult,
-  type SyntheticDrift,
   type TrainingResult,
-} from '@mlops/core';
+} from '@mlops/temporal';
 import { createActivities as createTrainingActivities } from '@mlops/train';
 import { startTestTemporal } from '../../../test/support/temporal-env.js';
 import { startTempRegistry } from '../../../test/support/temp-registry-server.js';

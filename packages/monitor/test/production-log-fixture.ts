@@ -1,20 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { PRICE_CATEGORIES, type PriceCategory } from '@mlops/core';
 import {
   CARDINALITY_COLUMN,
+  binIndex,
+  frequencyOfCounts,
+  type ProductionWindowSummary,
+  type ReferenceSnapshot,
+} from '@mlops/core/drift';
+import {
   NUMERIC_FIELDS,
-  PRICE_CATEGORIES,
   PRODUCTION_LOG_DDL,
   PRODUCTION_LOG_TABLE,
   TEXT_FIELDS,
-  binIndex,
-  frequencyOfCounts,
   type ListingRecord,
-  type PriceCategory,
-  type ProductionWindowSummary,
-  type ReferenceSnapshot,
-} from '@mlops/core';
+} from '@mlops/core/listing';
 
 /** One logged prediction for a fixture log. */
 export interface LoggedPrediction {

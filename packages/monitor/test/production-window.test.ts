@@ -3,15 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  InvalidArgumentError,
-  InvalidDataError,
-  buildReferenceSnapshot,
-  evaluateDrift,
-  summarizeProductionListings,
-  type ListingRecord,
-  type PriceCategory,
-} from '@mlops/core';
+import { InvalidArgumentError, InvalidDataError, type PriceCategory } from '@mlops/core';
+import { buildReferenceSnapshot, evaluateDrift, summarizeProductionListings } from '@mlops/core/drift';
+import { type ListingRecord } from '@mlops/core/listing';
 import {
   productionLogPath,
   productionWindowFromSetting,

@@ -1,4 +1,5 @@
-import type { ListingRecord, PriceCategory } from '@mlops/core';
+import type { PriceCategory } from '@mlops/core';
+import type { ListingRecord } from '@mlops/core/listing';
 
 /**
  * A deterministic listing for row i: 3 districts in shares 1/2, 1/3, 1/6, 30

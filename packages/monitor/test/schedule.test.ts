@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MONITORING_SCHEDULE_ID, MONITORING_TASK_QUEUE, MONITORING_WORKFLOW_TYPE } from '@mlops/core';
+import { MONITORING_SCHEDULE_ID, MONITORING_TASK_QUEUE, MONITORING_WORKFLOW_TYPE } from '@mlops/temporal';
 import { startTestTemporal } from '../../../test/support/temporal-env.js';
 import { ensureMonitoringSchedule } from '../src/schedule.js';
 

@@ -9,7 +9,7 @@ import {
   type DriftCheckSummary,
   type MonitoringResult,
   type TrainingInput,
-} from '@mlops/core';
+} from '@mlops/temporal';
 import { startTestTemporal } from '../../../test/support/temporal-env.js';
 import type { MonitoringActivities } from '../src/activities.js';
 import { stubTrainingActivities } from '../../../test/support/stub-training-activities.js';

@@ -4,7 +4,7 @@
  * reports), a registered model with aliases, monitoring checks with drift
  * plots, and a run whose name and params are HTML/script injection attempts.
  */
-import type { RegistryClient } from '@mlops/core';
+import type { RegistryClient } from '@mlops/registry-client';
 import { barChartPng } from './png-image.js';
 
 export const XSS_RUN_NAME = '<img src=x onerror="window.__xss=1">';

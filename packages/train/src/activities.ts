@@ -14,37 +14,36 @@ import {
   InvalidDataError,
   MODEL_BUNDLE_FILE,
   MlopsError,
-  Model,
   PRICE_CATEGORIES,
   PRODUCTION_ALIAS,
   REFERENCE_SNAPSHOT_FILE,
   STAGING_ALIAS,
   TRAINING_EXPERIMENT,
-  buildReferenceSnapshot,
+  type Config,
+  type Logger,
+} from '@mlops/core';
+import { buildReferenceSnapshot, writeReferenceSnapshot } from '@mlops/core/drift';
+import { loadRawListings, type LabelledListing } from '@mlops/core/listing';
+import {
+  Model,
   classificationMetrics,
   labelIndices,
-  loadBundle,
-  loadRawListings,
   parseBundle,
   saveBundle,
-  stableHoldout,
   trainModel,
-  writeReferenceSnapshot,
-  writeSyntheticListings,
   type ClassificationMetrics,
-  type Config,
-  type LabelledListing,
-  type Logger,
-  type RegistryClient,
   type TrainingStage,
-} from '@mlops/core';
+} from '@mlops/core/model';
+import { stableHoldout } from '@mlops/core/sampling';
+import { writeSyntheticListings } from '@mlops/core/synthetic';
+import { type RegistryClient } from '@mlops/registry-client';
 import type {
   PreprocessResult,
   PromotionDecision,
   RegisterResult,
   TrainingInput,
   TrainResult,
-} from '@mlops/core/workflow-types';
+} from '@mlops/temporal';
 
 /** The training workflow's activities; createActivities() builds the real ones. */
 export interface TrainingActivities {
@@ -422,6 +421,3 @@ export function createActivities(deps: TrainingDependencies): TrainingActivities
       }),
   };
 }
-
-/** Loads a bundle file; exported for the CLI's local evaluation of a registry model. */
-export { loadBundle };

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { TRAINING_TASK_QUEUE, RegistryClient, createLogger, type Config } from '@mlops/core';
-import { runWorker } from '@mlops/core/worker-host';
+import { createLogger, type Config } from '@mlops/core';
+import { RegistryClient } from '@mlops/registry-client';
+import { TRAINING_TASK_QUEUE } from '@mlops/temporal';
+import { runWorker } from '@mlops/temporal/worker-host';
 import { createActivities } from './activities.js';
 
 /** The module holding this queue's workflows. */

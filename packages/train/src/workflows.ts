@@ -3,7 +3,7 @@
  * Sequencing only; every piece of I/O happens in an activity (see activities.ts).
  */
 import { log, proxyActivities, setCurrentDetails, upsertMemo } from '@temporalio/workflow';
-import type { TrainingInput, TrainingResult } from '@mlops/core/workflow-types';
+import type { TrainingInput, TrainingResult } from '@mlops/temporal';
 import type { TrainingActivities } from './activities.js';
 
 /** Failure types that retrying cannot fix (bad data, bad bundle, bad configuration). */

@@ -12,18 +12,17 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PRODUCTION_ALIAS,
-  RegistryClient,
   STAGING_ALIAS,
   TRAINING_EXPERIMENT,
   createLogger,
-  loadBundle,
   loadConfig,
-  trainModel,
-  writeSyntheticListings,
   type Config,
-  type LabelledListing,
-  type TrainingResult,
 } from '@mlops/core';
+import { type LabelledListing } from '@mlops/core/listing';
+import { loadBundle, trainModel } from '@mlops/core/model';
+import { writeSyntheticListings } from '@mlops/core/synthetic';
+import { RegistryClient } from '@mlops/registry-client';
+import { type TrainingResult } from '@mlops/temporal';
 import { startTestTemporal } from '../../../test/support/temporal-env.js';
 import { startTempRegistry } from '../../../test/support/temp-registry-server.js';
 import { createActivities } from '../src/activities.js';

@@ -4,7 +4,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainingInput, TrainingResult } from '@mlops/core';
+import type { TrainingInput, TrainingResult } from '@mlops/temporal';
 import { startTestTemporal } from '../../../test/support/temporal-env.js';
 import { stubTrainingActivities as stubActivities } from '../../../test/support/stub-training-activities.js';
 import type { TrainingActivities } from '../src/activities.js';

@@ -4,7 +4,11 @@
  * generator). Prints one summary line, or with --json one JSON object.
  */
 import { Command, Option } from 'commander';
-import { SYNTHETIC_DRIFT_SCENARIOS, writeSyntheticListings, type SyntheticDrift } from '@mlops/core';
+import {
+  SYNTHETIC_DRIFT_SCENARIOS,
+  writeSyntheticListings,
+  type SyntheticDrift,
+} from '@mlops/core/synthetic';
 import { processIo, writeJson, type CommandIo } from '../command-io.js';
 import { integerAtLeast } from '../option-parsers.js';
 

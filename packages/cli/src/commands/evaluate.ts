@@ -4,7 +4,9 @@
  * --json one JSON object).
  */
 import { Command } from 'commander';
-import { classificationMetrics, labelIndices, loadConfig, loadRawListings, Model } from '@mlops/core';
+import { loadConfig } from '@mlops/core';
+import { loadRawListings } from '@mlops/core/listing';
+import { classificationMetrics, labelIndices, Model } from '@mlops/core/model';
 import { processIo, writeJson, type CommandIo } from '../command-io.js';
 import { formatMetrics, metricsJson } from '../metrics-report.js';
 import { reportLoad } from './train.js';

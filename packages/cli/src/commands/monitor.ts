@@ -11,15 +11,14 @@
  */
 import { join } from 'node:path';
 import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
+import { REFERENCE_SNAPSHOT_FILE, loadConfig } from '@mlops/core';
 import {
-  MONITORING_SCHEDULE_ID,
-  REFERENCE_SNAPSHOT_FILE,
   driftThresholdsFromConfig,
   formatDriftValue,
-  loadConfig,
   readReferenceSnapshot,
   type DriftCheck,
-} from '@mlops/core';
+} from '@mlops/core/drift';
+import { MONITORING_SCHEDULE_ID } from '@mlops/temporal';
 import { processIo, writeJson, type CommandIo } from '../command-io.js';
 import { triggerMonitoringCheck } from '../remote-monitoring.js';
 

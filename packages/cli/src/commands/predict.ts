@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { InvalidDataError, Model } from '@mlops/core';
+import { InvalidDataError } from '@mlops/core';
+import { Model } from '@mlops/core/model';
 import { processIo, writeJson, type CommandIo } from '../command-io.js';
 import { parseListingInput } from '../listing-input.js';
 

@@ -7,16 +7,10 @@
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import {
-  TRAINING_WORKFLOW_ID,
-  loadConfig,
-  loadRawListings,
-  MODEL_BUNDLE_FILE,
-  saveBundle,
-  trainModel,
-  type Config,
-  type RawListingsLoad,
-} from '@mlops/core';
+import { loadConfig, MODEL_BUNDLE_FILE, type Config } from '@mlops/core';
+import { loadRawListings, type RawListingsLoad } from '@mlops/core/listing';
+import { saveBundle, trainModel } from '@mlops/core/model';
+import { TRAINING_WORKFLOW_ID } from '@mlops/temporal';
 import { runRemoteTraining, type RemoteTrainingOptions } from '../remote-training.js';
 import { processIo, writeJson, type CommandIo } from '../command-io.js';
 import { formatMetrics, metricsJson } from '../metrics-report.js';

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { PriceCategory } from '../constants.js';
+
+/** Numeric fields of a listing, in the order used everywhere (feature names, logs, plots). */
+export const NUMERIC_FIELDS = [
+  'GrossSquareMeters',
+  'NetSquareMeters',
+  'BuildingAge',
+  'NumberOfRooms',
+] as const;
+/** Text fields of a listing. */
+export const TEXT_FIELDS = [
+  'district',
+  'HeatingType',
+  'StructureType',
+  'FloorLocation',
+  'address',
+  'AdCreationDate',
+  'Subscription',
+] as const;
+export const LISTING_FIELDS = [...NUMERIC_FIELDS, ...TEXT_FIELDS] as const;
+
+export type NumericField = (typeof NUMERIC_FIELDS)[number];
+export type TextField = (typeof TEXT_FIELDS)[number];
+export type ListingField = (typeof LISTING_FIELDS)[number];
+
+const finiteNumber = (field: string, max: number) =>
+  z
+    .number({
+      error: (issue) =>
+        issue.input === undefined
+          ? `${field} is required`
+          : `${field} must be a number, got ${JSON.stringify(issue.input)}`,
+    })
+    // min/max (not refinements) so that the ranges appear in the OpenAPI document; zod 4's number()
+    // already refuses NaN and Infinity.
+    .min(0, { message: `${field} must be >= 0` })
+    .max(max, { message: `${field} must be <= ${max}` });
+
+const text = (field: string) =>
+  z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? `${field} is required`
+          : `${field} must be a string, got ${JSON.stringify(issue.input)}`,
+    })
+    .max(2000, { message: `${field} must be at most 2000 characters` });
+
+/**
+ * One listing as the prediction API receives it: the old service's contract.
+ * Every field is required; unknown category values (a district never seen) are valid.
+ */
+export const listingSchema = z.object({
+  GrossSquareMeters: finiteNumber('GrossSquareMeters', 100_000),
+  NetSquareMeters: finiteNumber('NetSquareMeters', 100_000),
+  BuildingAge: finiteNumber('BuildingAge', 500),
+  NumberOfRooms: finiteNumber('NumberOfRooms', 100),
+  district: text('district'),
+  HeatingType: text('HeatingType'),
+  StructureType: text('StructureType'),
+  FloorLocation: text('FloorLocation'),
+  address: text('address'),
+  AdCreationDate: text('AdCreationDate'),
+  Subscription: text('Subscription'),
+});
+
+/** A listing as sent to the API (all fields present). */
+export type Listing = z.infer<typeof listingSchema>;
+
+/**
+ * The old service's example request body. Its contract is kept: the API's docs,
+ * the start banner and the tests all use this one body.
+ */
+export const EXAMPLE_LISTING: Readonly<Listing> = Object.freeze({
+  GrossSquareMeters: 100.0,
+  NetSquareMeters: 80.0,
+  BuildingAge: 10.0,
+  NumberOfRooms: 3.0,
+  district: 'district1',
+  HeatingType: 'central',
+  StructureType: 'concrete',
+  FloorLocation: 'middle',
+  address: '123 Main St',
+  AdCreationDate: '2024-01-01',
+  Subscription: 'premium',
+});
+
+/**
+ * A clean listing as the modelling code sees it: the parsed form of a raw row
+ * or an API listing. `null` marks a missing value (missing column or empty cell).
+ */
+export type ListingRecord = { [K in NumericField]: number | null } & { [K in TextField]: string | null };
+
+/** A listing with its known price category (training and evaluation data). */
+export interface LabelledListing extends ListingRecord {
+  price_category: PriceCategory;
+  /** Asking price in TL when the source had one, else null. */
+  price: number | null;
+}

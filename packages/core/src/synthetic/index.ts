@@ -1,0 +1,11 @@
+/** Synthetic listings in the portal's raw form, with optional drift. */
+export {
+  SYNTHETIC_DRIFT_SCENARIOS,
+  type SyntheticDrift,
+  type GenerateRawListingsOptions,
+  SUBSCRIPTION_TIERS,
+  syntheticPriceThresholds,
+  generateRawListings,
+  type SyntheticListingsFile,
+  writeSyntheticListings,
+} from './synthetic.js';
