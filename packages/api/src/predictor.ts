@@ -1,5 +1,5 @@
 import { PRICE_CATEGORIES, type PriceCategory } from '@mlops/core';
-import { EXAMPLE_LISTING, type ListingRecord } from '@mlops/core/listing';
+import { EMPTY_LISTING, EXAMPLE_LISTING, type ListingRecord } from '@mlops/core/listing';
 
 /** Class probabilities of one prediction; they sum to 1. */
 export interface ClassProbabilities {
@@ -27,21 +27,6 @@ export type BundleReader = (text: string, origin: string) => Predictor;
 
 /** A listing every model must answer: the old service's documented example body. */
 export const REFERENCE_LISTING: ListingRecord = EXAMPLE_LISTING;
-
-/** A listing with every value missing: imputation and unseen-category handling must cope. */
-const EMPTY_LISTING: ListingRecord = {
-  GrossSquareMeters: null,
-  NetSquareMeters: null,
-  BuildingAge: null,
-  NumberOfRooms: null,
-  district: null,
-  HeatingType: null,
-  StructureType: null,
-  FloorLocation: null,
-  address: null,
-  AdCreationDate: null,
-  Subscription: null,
-};
 
 /**
  * Checks a freshly loaded model before it may serve: it must answer known listings without throwing,

@@ -10,6 +10,7 @@ export {
   type Listing,
   EXAMPLE_LISTING,
   type ListingRecord,
+  EMPTY_LISTING,
   type LabelledListing,
 } from './listing.js';
 export {

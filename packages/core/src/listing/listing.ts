@@ -92,6 +92,11 @@ export const EXAMPLE_LISTING: Readonly<Listing> = Object.freeze({
  */
 export type ListingRecord = { [K in NumericField]: number | null } & { [K in TextField]: string | null };
 
+/** A listing with every value missing: where parsing starts, and what every model must still answer. */
+export const EMPTY_LISTING: Readonly<ListingRecord> = Object.freeze(
+  Object.fromEntries(LISTING_FIELDS.map((field) => [field, null])) as ListingRecord,
+);
+
 /** A listing with its known price category (training and evaluation data). */
 export interface LabelledListing extends ListingRecord {
   price_category: PriceCategory;

@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { configSchema } from '../config.js';
 import { PRICE_CATEGORIES, type PriceCategory } from '../constants.js';
 import { InvalidArgumentError, InvalidDataError } from '../errors.js';
-import { LISTING_FIELDS, type LabelledListing, type ListingField } from './listing.js';
+import { EMPTY_LISTING, LISTING_FIELDS, type LabelledListing, type ListingField } from './listing.js';
 import {
   normalizeDistrict,
   parseAddress,
@@ -359,17 +359,7 @@ export function parseRawListingsCsv(
       continue;
     }
     const listing: Omit<LabelledListing, 'price_category'> & { price_category: PriceCategory | null } = {
-      GrossSquareMeters: null,
-      NetSquareMeters: null,
-      BuildingAge: null,
-      NumberOfRooms: null,
-      district: null,
-      HeatingType: null,
-      StructureType: null,
-      FloorLocation: null,
-      address: null,
-      AdCreationDate: null,
-      Subscription: null,
+      ...EMPTY_LISTING,
       price_category: null,
       price: null,
     };
