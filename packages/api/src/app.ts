@@ -19,7 +19,7 @@ import { createLogger, type Config, type Logger } from '@mlops/core';
 import { PRODUCTION_LOG_FILE } from '@mlops/core/listing';
 import { installErrorHandling } from './error-handler.js';
 import { ApiMetrics } from './metrics.js';
-import { createModelSource } from './model-wiring.js';
+import { createModelSource } from './model-loading.js';
 import type { ModelSource } from './model-source.js';
 import { ProductionLog } from './production-log.js';
 import { batchRoutes } from './routes/batch.js';

@@ -28,7 +28,7 @@ export interface AliasedVersion {
 
 /**
  * The two registry calls the model source makes. Implemented over the RegistryClient in
- * `registry-lookup.ts`; tests may implement it directly.
+ * `model-loading.ts`; tests may implement it directly.
  */
 export interface RegistryModelLookup {
   /** Registry base URL, shown in /health. */

@@ -9,7 +9,7 @@ import { buildApp, type ApiApp } from '../src/app.js';
 import { ModelSource } from '../src/model-source.js';
 import { ProductionLog } from '../src/production-log.js';
 import { InMemoryRegistry } from './rule-bundles.js';
-import { readModelBundle } from '../src/bundle-reader.js';
+import { readModelBundle } from '../src/model-loading.js';
 import { trainedBundle } from './trained-bundles.js';
 
 /** The old service's documented example body. */

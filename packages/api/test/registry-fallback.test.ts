@@ -6,8 +6,7 @@ import { createLogger, loadConfig } from '@mlops/core';
 import { EXAMPLE_LISTING } from '@mlops/core/listing';
 import { buildApp, type ApiApp } from '../src/app.js';
 import { ModelSource } from '../src/model-source.js';
-import { RegistryClientLookup } from '../src/registry-lookup.js';
-import { readModelBundle } from '../src/bundle-reader.js';
+import { readModelBundle, RegistryClientLookup } from '../src/model-loading.js';
 import { trainedBundle } from './trained-bundles.js';
 import { TempRegistry } from './temp-registry.js';
 
