@@ -27,7 +27,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { predictRoutes } from './routes/predict.js';
 import { readyRoutes } from './routes/ready.js';
-import type { ServingContext } from './serving-context.js';
+import type { ServingContext } from './routes/replies.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody } from '../error-handler.js';
 import { batchRequestSchema, batchResponseSchema, errorResponseSchema } from '../api-schemas.js';
 import type { ServedPrediction } from '../production-log.js';
-import { LOG_SEQUENCE_HEADER, type ServingContext } from '../serving-context.js';
-import { noModel, notLogged, wantsDurableLog } from './predict.js';
+import { LOG_SEQUENCE_HEADER, noModel, notLogged, wantsDurableLog, type ServingContext } from './replies.js';
 
 /**
  * POST /predict/batch: an array of listings in, one prediction per listing out, in the same order, all

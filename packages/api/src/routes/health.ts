@@ -1,19 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { healthResponseSchema } from '../api-schemas.js';
-import { NO_MODEL_MESSAGE, type LoadedModel } from '../model-source.js';
-import type { ServingContext } from '../serving-context.js';
-
-/** The served model as /health and /ready describe it (without the predictor). */
-export function describeModel(model: LoadedModel | null) {
-  if (model === null) return null;
-  return {
-    name: model.name,
-    version: model.version,
-    alias: model.alias,
-    source: model.source,
-    loadedAt: model.loadedAt,
-  };
-}
+import { NO_MODEL_MESSAGE } from '../model-source.js';
+import { describeModel, type ServingContext } from './replies.js';
 
 /**
  * GET /health: always 200 while the process answers. Reports the served model, the registry's

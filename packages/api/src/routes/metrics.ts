@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { ServingContext } from '../serving-context.js';
+import type { ServingContext } from './replies.js';
 
 /** GET /metrics: the Prometheus text exposition (see metrics.ts for the list). */
 export const metricsRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, context) => {

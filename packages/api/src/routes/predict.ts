@@ -1,11 +1,16 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { PriceCategory } from '@mlops/core';
-import { errorBody } from '../error-handler.js';
 import { errorResponseSchema, predictRequestSchema, predictResponseSchema } from '../api-schemas.js';
-import { NO_MODEL_MESSAGE, type LoadedModel } from '../model-source.js';
+import type { LoadedModel } from '../model-source.js';
 import type { ClassProbabilities } from '../predictor.js';
-import { LOG_DURABILITY_HEADER, LOG_SEQUENCE_HEADER, type ServingContext } from '../serving-context.js';
+import {
+  LOG_DURABILITY_HEADER,
+  LOG_SEQUENCE_HEADER,
+  noModel,
+  notLogged,
+  wantsDurableLog,
+  type ServingContext,
+} from './replies.js';
 
 /**
  * POST /predict: one listing in, its price category out.
@@ -74,28 +79,4 @@ function answer(model: LoadedModel, category: PriceCategory, probabilities: Clas
     model_version: model.version,
     model_alias: model.alias,
   };
-}
-
-/** True when the client asked for the production log row to be committed before the answer. */
-export function wantsDurableLog(request: FastifyRequest): boolean {
-  const value = request.headers[LOG_DURABILITY_HEADER];
-  return value === 'sync' || value === 'committed';
-}
-
-/** The 503 answer while no model is loaded; counted as a rejected request, not logged as traffic. */
-export function noModel(request: FastifyRequest, reply: FastifyReply, context: ServingContext) {
-  context.metrics.countRejected(request.routeOptions.url ?? 'unmatched', 'no_model');
-  return reply.code(503).send(errorBody(503, NO_MODEL_MESSAGE));
-}
-
-/**
- * The 503 answer when a durable request's row could not be committed: the client asked for the
- * guarantee, so it must not get a 200 without it.
- */
-export function notLogged(request: FastifyRequest, reply: FastifyReply, error: unknown) {
-  request.log.error({ err: error }, 'durable production log append failed');
-  const reason = error instanceof Error ? error.message : String(error);
-  return reply
-    .code(503)
-    .send(errorBody(503, `prediction not answered: the production log did not commit its row (${reason})`));
 }

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { readyResponseSchema } from '../api-schemas.js';
 import { NO_MODEL_MESSAGE } from '../model-source.js';
-import type { ServingContext } from '../serving-context.js';
-import { describeModel } from './health.js';
+import { describeModel, type ServingContext } from './replies.js';
 
 /** GET /ready: 200 once a model is loaded, 503 before (for load balancers and orchestration). */
 export const readyRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, context) => {
