@@ -11,6 +11,8 @@ import {
   TEXT_FIELDS,
   type Listing,
 } from '@mlops/core/listing';
+import type { LoadedModel } from './model-source.js';
+import type { Prediction } from './predictor.js';
 import { startWriter, type LogRow, type WriterReply } from './production-log-writer.js';
 
 /** One served prediction, as the request handler hands it over. */
@@ -24,6 +26,27 @@ export interface ServedPrediction {
   listing: Listing;
   prediction: PriceCategory;
   probabilities: { low: number; medium: number; high: number };
+}
+
+/**
+ * The production log row of one answered listing: what the model said and which model said it.
+ * @param ts epoch milliseconds the prediction was served
+ */
+export function servedPrediction(
+  model: LoadedModel,
+  listing: Listing,
+  prediction: Prediction,
+  ts: number,
+): ServedPrediction {
+  return {
+    ts,
+    modelName: model.name,
+    modelVersion: model.version,
+    modelAlias: model.alias,
+    listing,
+    prediction: prediction.price_category,
+    probabilities: prediction.probabilities,
+  };
 }
 
 export interface ProductionLogOptions {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PRODUCTION_LOG_TABLE, type Listing } from '@mlops/core/listing';
-import { ProductionLog, type ServedPrediction } from '../src/production-log.js';
+import type { LoadedModel } from '../src/model-source.js';
+import { ProductionLog, servedPrediction, type ServedPrediction } from '../src/production-log.js';
 
 const listing: Listing = {
   GrossSquareMeters: 100,
@@ -211,5 +212,33 @@ describe('ProductionLog', () => {
     await log.flush();
     expect(log.stats()).toMatchObject({ committed: 1, durableSeq: 1 });
     await log.close();
+  });
+});
+
+describe('servedPrediction', () => {
+  it('makes the row of one answered listing from the model that answered and what it said', () => {
+    const model: LoadedModel = {
+      name: 'HousingPriceClassifier',
+      version: 'local-0123456789ab',
+      alias: 'local',
+      source: 'models/model.bundle.json',
+      loadedAt: '2024-05-01T10:00:00.000Z',
+      predictor: {
+        predict: () => ({ price_category: 'high', probabilities: { low: 0, medium: 0, high: 1 } }),
+      },
+    };
+    const prediction = {
+      price_category: 'medium' as const,
+      probabilities: { low: 0.2, medium: 0.5, high: 0.3 },
+    };
+    expect(servedPrediction(model, listing, prediction, 1_700_000_000_123)).toEqual({
+      ts: 1_700_000_000_123,
+      modelName: 'HousingPriceClassifier',
+      modelVersion: 'local-0123456789ab',
+      modelAlias: 'local',
+      listing,
+      prediction: 'medium',
+      probabilities: { low: 0.2, medium: 0.5, high: 0.3 },
+    });
   });
 });

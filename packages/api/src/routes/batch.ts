@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody } from '../error-handler.js';
 import { batchRequestSchema, batchResponseSchema, errorResponseSchema } from '../api-schemas.js';
-import type { ServedPrediction } from '../production-log.js';
+import { servedPrediction } from '../production-log.js';
 import { LOG_SEQUENCE_HEADER, noModel, notLogged, wantsDurableLog, type ServingContext } from './replies.js';
 
 /**
@@ -57,15 +57,7 @@ export const batchRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, co
         const commits: Promise<number>[] = [];
         let seq = 0;
         for (const { listing, prediction } of predictions) {
-          const served: ServedPrediction = {
-            ts,
-            modelName: model.name,
-            modelVersion: model.version,
-            modelAlias: model.alias,
-            listing,
-            prediction: prediction.price_category,
-            probabilities: prediction.probabilities,
-          };
+          const served = servedPrediction(model, listing, prediction, ts);
           if (durable) commits.push(productionLog.appendDurable(served));
           else seq = productionLog.append(served);
         }

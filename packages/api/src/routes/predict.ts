@@ -3,6 +3,7 @@ import type { PriceCategory } from '@mlops/core';
 import { errorResponseSchema, predictRequestSchema, predictResponseSchema } from '../api-schemas.js';
 import type { LoadedModel } from '../model-source.js';
 import type { ClassProbabilities } from '../predictor.js';
+import { servedPrediction } from '../production-log.js';
 import {
   LOG_DURABILITY_HEADER,
   LOG_SEQUENCE_HEADER,
@@ -47,15 +48,7 @@ export const predictRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, 
       const prediction = model.predictor.predict(listing);
       metrics.countPrediction(prediction.price_category);
       if (productionLog !== null) {
-        const served = {
-          ts: Date.now(),
-          modelName: model.name,
-          modelVersion: model.version,
-          modelAlias: model.alias,
-          listing,
-          prediction: prediction.price_category,
-          probabilities: prediction.probabilities,
-        };
+        const served = servedPrediction(model, listing, prediction, Date.now());
         if (wantsDurableLog(request)) {
           try {
             reply.header(LOG_SEQUENCE_HEADER, await productionLog.appendDurable(served));
