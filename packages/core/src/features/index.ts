@@ -10,7 +10,6 @@ export {
   DEFAULT_PIPELINE_OPTIONS,
   floorNumber,
   adMonth,
-  normaliseCategory,
   type KeyJSON,
   type BlockJSON,
   type PipelineJSON,

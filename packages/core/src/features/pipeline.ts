@@ -33,7 +33,7 @@
 import type { Dataset } from './dataset.js';
 import { BundleFormatError, InvalidArgumentError } from '../errors.js';
 import { NUMERIC_FIELDS, type ListingRecord, type NumericField, type TextField } from '../listing/listing.js';
-import { foldTurkish } from '../listing/raw-format.js';
+import { foldTurkish, normaliseCategory } from '../listing/text.js';
 import { stratifiedKFold } from '../sampling/split.js';
 
 export const PIPELINE_KIND = 'housing-feature-pipeline';
@@ -194,16 +194,6 @@ export function adMonth(date: string | null): number {
   const month = Number(match[2]);
   if (month < 1 || month > 12) return Number.NaN;
   return Number(match[1]) * 12 + month - 1;
-}
-
-/**
- * The spelling categories are matched by when the exact one is unknown: Turkish
- * letters folded to ASCII, lower case, spaces and punctuation dropped, so
- * `"KADIKÖY"`, `"Kadıköy"` and `"kadikoy"`, or `"Kombi Doğalgaz"` and
- * `"kombi dogalgaz"`, are one category.
- */
-export function normaliseCategory(value: string): string {
-  return foldTurkish(value.normalize('NFC')).replace(/[\s\-'’.,_()]+/g, '');
 }
 
 // ---------------------------------------------------------------------------

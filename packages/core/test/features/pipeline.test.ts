@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BundleFormatError, InvalidArgumentError } from '../../src/errors.js';
-import {
-  adMonth,
-  FeaturePipeline,
-  floorNumber,
-  normaliseCategory,
-  type PipelineOptions,
-} from '../../src/features/pipeline.js';
+import { adMonth, FeaturePipeline, floorNumber, type PipelineOptions } from '../../src/features/pipeline.js';
 import { type ListingRecord } from '../../src/listing/listing.js';
 
 /** A listing with every field filled; override what a test is about. */
@@ -259,8 +253,6 @@ describe('other encodings', () => {
 
 describe('categories at serving time', () => {
   it('match spelling variants of a training category (case, Turkish letters, spaces)', () => {
-    expect(normaliseCategory('KADIKÖY')).toBe(normaliseCategory('kadikoy'));
-    expect(normaliseCategory('Kombi Doğalgaz')).toBe(normaliseCategory(' kombi dogalgaz '));
     const pipeline = FeaturePipeline.fit(
       [listing({ district: 'kadikoy' }), listing({ district: 'besiktas' })],
       [0, 2],
