@@ -21,7 +21,6 @@ export {
 } from './production-log-schema.js';
 export {
   isMissingRaw,
-  foldTurkish,
   parseLocalizedNumber,
   parseSquareMeters,
   OPEN_AGE_BUCKET_OFFSET,
@@ -42,6 +41,7 @@ export {
   formatAddressList,
   formatPrice,
 } from './raw-format.js';
+export { foldTurkish, normaliseCategory } from './text.js';
 export {
   RAW_COLUMNS,
   type RawColumn,

@@ -15,6 +15,7 @@
  */
 import { PRICE_CATEGORIES, type PriceCategory } from '../constants.js';
 import { InvalidArgumentError, InvalidDataError } from '../errors.js';
+import { foldTurkish } from './text.js';
 
 /** Cells the loader treats as missing besides the empty cell (what pandas writes for NaN/None). */
 const MISSING_TOKENS = new Set(['nan', 'none', 'null', 'n/a', 'na']);
@@ -24,19 +25,6 @@ export function isMissingRaw(raw: string | null | undefined): raw is null | unde
   if (raw === null || raw === undefined) return true;
   const trimmed = raw.trim();
   return trimmed === '' || MISSING_TOKENS.has(trimmed.toLowerCase());
-}
-
-/**
- * Lower-cases and strips Turkish diacritics so that spelling variants compare
- * equal: `Şubat`, `ŞUBAT`, `subat` -> `subat`; `Mayıs`, `MAYIS`, `Mayis` -> `mayis`.
- * Dotless ı and dotted İ both become i (İ lower-cases to i + U+0307, whose mark is stripped).
- */
-export function foldTurkish(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/ı/g, 'i');
 }
 
 const THOUSANDS_DOT = /^\d{1,3}(?:\.\d{3})+$/;

@@ -13,7 +13,7 @@
  */
 import { BundleFormatError, InvalidArgumentError } from '../errors.js';
 import type { ListingRecord } from '../listing/listing.js';
-import { normaliseCategory } from '../features/pipeline.js';
+import { normaliseCategory } from '../listing/text.js';
 
 export const MEMORY_KIND = 'listing-memory';
 export const MEMORY_FORMAT_VERSION = 1;

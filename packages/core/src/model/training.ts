@@ -17,7 +17,8 @@ import { listingsFingerprint } from '../sampling/listing-hash.js';
 import { LogisticRegression } from './logistic.js';
 import { ListingMemory } from './memory.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
-import { FeaturePipeline, type PipelineOptions } from '../features/pipeline.js';
+import { FeaturePipeline } from '../features/pipeline.js';
+import type { PipelineOptions } from '../features/options.js';
 import { stratifiedSplit } from '../sampling/split.js';
 
 /**

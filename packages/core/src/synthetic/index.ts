@@ -8,4 +8,4 @@ export {
   generateRawListings,
   type SyntheticListingsFile,
   writeSyntheticListings,
-} from './synthetic.js';
+} from './generator.js';

@@ -5,7 +5,7 @@
  */
 import type { LabelledListing } from '../../src/listing/listing.js';
 import { formatRawListingsCsv, parseRawListingsCsv } from '../../src/listing/raw-listings.js';
-import { generateRawListings, type SyntheticDrift } from '../../src/synthetic/synthetic.js';
+import { generateRawListings, type SyntheticDrift } from '../../src/synthetic/generator.js';
 
 /** `rows` parsed synthetic listings for `seed` (optionally drifted). */
 export function labelledListings(rows: number, seed: number, drift?: SyntheticDrift): LabelledListing[] {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidDataError } from '../../src/errors.js';
 import {
-  foldTurkish,
   formatAddressList,
   formatBuildingAge,
   formatNumberOfRooms,
@@ -313,10 +312,6 @@ describe('normalizeDistrict and parseText', () => {
     expect(parseText('  Kombi   Doğalgaz ')).toBe('Kombi Doğalgaz');
     expect(parseText('Kombi Doğalgaz'.normalize('NFD'))).toBe('Kombi Doğalgaz');
     expect(parseText('')).toBeNull();
-  });
-
-  it('folds Turkish letters and dotted/dotless i', () => {
-    expect(foldTurkish('Işık İğneada ŞÇÖÜĞ')).toBe('isik igneada scoug');
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type LabelledListing } from '../../src/listing/listing.js';
 import { RAW_COLUMNS, formatRawListingsCsv, parseRawListingsCsv } from '../../src/listing/raw-listings.js';
 import { stableHoldout } from '../../src/sampling/stable-split.js';
-import { generateRawListings } from '../../src/synthetic/synthetic.js';
+import { generateRawListings } from '../../src/synthetic/generator.js';
 
 const listings = (rows: number, seed: number): LabelledListing[] =>
   parseRawListingsCsv(formatRawListingsCsv(generateRawListings({ rows, seed }), RAW_COLUMNS)).listings;
