@@ -6,124 +6,34 @@
  *
  * Conventions: lookups by name (getExperimentByName, getRegisteredModel,
  * getModelVersionByAlias) return undefined when absent; lookups by id throw.
- * Times are ms since epoch. Entities are camelCase views of the wire JSON.
+ * Times are ms since epoch. Entities are camelCase views of the wire JSON
+ * (./entities.ts, converted from ./wire.ts).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MlopsError } from '@mlops/core';
-
-// ---- errors ---------------------------------------------------------------
-
-/** The registry answered a request with a 4xx: the request itself is wrong, retrying will not help. */
-export class RegistryClientError extends MlopsError {
-  constructor(
-    message: string,
-    /** MLflow error code, e.g. RESOURCE_DOES_NOT_EXIST, INVALID_PARAMETER_VALUE. */
-    readonly errorCode: string,
-    /** HTTP status. */
-    readonly status: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** The registry could not be reached, timed out, or kept answering 5xx/429 through every retry. */
-export class RegistryUnavailableError extends MlopsError {
-  constructor(
-    message: string,
-    /** HTTP status of the last answer, or undefined when there was none. */
-    readonly status?: number,
-    readonly errorCode?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-// ---- entities ---------------------------------------------------------------
-
-export type RegistryRunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
-export type RegistryLifecycleStage = 'active' | 'deleted';
-
-export interface RegistryExperiment {
-  experimentId: string;
-  name: string;
-  artifactLocation: string;
-  lifecycleStage: RegistryLifecycleStage;
-  creationTime: number;
-  lastUpdateTime: number;
-  tags: Record<string, string>;
-}
-
-export interface RegistryRunInfo {
-  runId: string;
-  experimentId: string;
-  runName: string;
-  userId: string;
-  status: RegistryRunStatus;
-  startTime?: number;
-  endTime?: number;
-  /** `mlflow-artifacts:/<experiment_id>/<run_id>/artifacts`. */
-  artifactUri: string;
-  lifecycleStage: RegistryLifecycleStage;
-}
-
-export interface RegistryRun {
-  info: RegistryRunInfo;
-  data: {
-    /** Latest value of each metric (highest step). NaN and ±Infinity come back as numbers. */
-    metrics: Record<string, number>;
-    params: Record<string, string>;
-    tags: Record<string, string>;
-  };
-}
-
-export interface RegistryMetric {
-  key: string;
-  value: number;
-  /** ms since epoch. */
-  timestamp: number;
-  step: number;
-}
-
-export interface RegistryArtifactFile {
-  /** Path relative to the run's artifact root, e.g. `plots/confusion.png`. */
-  path: string;
-  isDir: boolean;
-  /** Bytes; undefined for folders. */
-  fileSize?: number;
-}
-
-export interface ModelVersion {
-  name: string;
-  /** Version number as a string ("1", "2", ...), as on the wire. */
-  version: string;
-  creationTimestamp: number;
-  lastUpdatedTimestamp: number;
-  currentStage: string;
-  description?: string;
-  /** Where the model files are: usually `mlflow-artifacts:/...` or `runs:/<run_id>/<path>`. */
-  source: string;
-  runId?: string;
-  status: string;
-  tags: Record<string, string>;
-  aliases: string[];
-}
-
-export interface RegisteredModel {
-  name: string;
-  creationTimestamp: number;
-  lastUpdatedTimestamp: number;
-  description?: string;
-  /** Alias -> version, e.g. `{ production: "3", staging: "4" }`. */
-  aliases: Record<string, string>;
-  tags: Record<string, string>;
-  /** Latest version per stage (MLflow's deprecated stages; aliases are the current mechanism). */
-  latestVersions: ModelVersion[];
-}
+import {
+  toArtifactFile,
+  toExperiment,
+  toKeyValues,
+  toMetric,
+  toModelVersion,
+  toRegisteredModel,
+  toRun,
+  toRunInfo,
+  toWireMetric,
+  type ModelVersion,
+  type RegisteredModel,
+  type RegistryArtifactFile,
+  type RegistryExperiment,
+  type RegistryMetric,
+  type RegistryRun,
+  type RegistryRunInfo,
+  type RegistryRunStatus,
+} from './entities.js';
+import { RegistryClientError, RegistryUnavailableError } from './errors.js';
+import * as wire from './wire.js';
 
 export interface RegistryClientOptions {
   /** Base URL of the registry, e.g. `http://localhost:5000` (REGISTRY_URL). */
@@ -148,160 +58,11 @@ export interface SearchRunsOptions {
   orderBy?: string[];
   /** Most runs returned, following pages as needed. Default 1000. */
   maxResults?: number;
-  viewType?: 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+  viewType?: wire.ViewType;
 }
 
 /** Body of an artifact upload: bytes, text, or a local file streamed from disk. */
 export type RegistryArtifactBody = Buffer | Uint8Array | string | { file: string };
-
-// ---- wire shapes (private) ----------------------------------------------------
-
-type WireDouble = number | string;
-interface WireKeyValue {
-  key: string;
-  value: string;
-}
-interface WireExperiment {
-  experiment_id: string;
-  name: string;
-  artifact_location: string;
-  lifecycle_stage: RegistryLifecycleStage;
-  creation_time: number;
-  last_update_time: number;
-  tags?: WireKeyValue[];
-}
-interface WireRunInfo {
-  run_id: string;
-  experiment_id: string;
-  run_name: string;
-  user_id?: string;
-  status: RegistryRunStatus;
-  start_time?: number;
-  end_time?: number;
-  artifact_uri: string;
-  lifecycle_stage: RegistryLifecycleStage;
-}
-interface WireMetric {
-  key: string;
-  value: WireDouble;
-  timestamp: number;
-  step?: number;
-}
-interface WireRun {
-  info: WireRunInfo;
-  data?: { metrics?: WireMetric[]; params?: WireKeyValue[]; tags?: WireKeyValue[] };
-}
-interface WireModelVersion {
-  name: string;
-  version: string;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-  current_stage?: string;
-  description?: string;
-  source: string;
-  run_id?: string;
-  status?: string;
-  tags?: WireKeyValue[];
-  aliases?: string[];
-}
-interface WireRegisteredModel {
-  name: string;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-  description?: string;
-  aliases?: { alias: string; version: string }[];
-  tags?: WireKeyValue[];
-  latest_versions?: WireModelVersion[];
-}
-
-function toNumber(value: WireDouble): number {
-  if (typeof value === 'number') return value;
-  if (value === 'NaN') return Number.NaN;
-  if (value === 'Infinity') return Infinity;
-  if (value === '-Infinity') return -Infinity;
-  return Number(value);
-}
-
-function toWireDouble(value: number): WireDouble {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return 'Infinity';
-  if (value === -Infinity) return '-Infinity';
-  return value;
-}
-
-function record(list: WireKeyValue[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const { key, value } of list ?? []) out[key] = value;
-  return out;
-}
-
-function toExperiment(e: WireExperiment): RegistryExperiment {
-  return {
-    experimentId: e.experiment_id,
-    name: e.name,
-    artifactLocation: e.artifact_location,
-    lifecycleStage: e.lifecycle_stage,
-    creationTime: e.creation_time,
-    lastUpdateTime: e.last_update_time,
-    tags: record(e.tags),
-  };
-}
-
-function toRunInfo(i: WireRunInfo): RegistryRunInfo {
-  const info: RegistryRunInfo = {
-    runId: i.run_id,
-    experimentId: i.experiment_id,
-    runName: i.run_name,
-    userId: i.user_id ?? '',
-    status: i.status,
-    artifactUri: i.artifact_uri,
-    lifecycleStage: i.lifecycle_stage,
-  };
-  if (i.start_time !== undefined) info.startTime = i.start_time;
-  if (i.end_time !== undefined) info.endTime = i.end_time;
-  return info;
-}
-
-function toRun(r: WireRun): RegistryRun {
-  const metrics: Record<string, number> = {};
-  for (const m of r.data?.metrics ?? []) metrics[m.key] = toNumber(m.value);
-  return {
-    info: toRunInfo(r.info),
-    data: { metrics, params: record(r.data?.params), tags: record(r.data?.tags) },
-  };
-}
-
-function toModelVersion(v: WireModelVersion): ModelVersion {
-  const version: ModelVersion = {
-    name: v.name,
-    version: String(v.version),
-    creationTimestamp: v.creation_timestamp,
-    lastUpdatedTimestamp: v.last_updated_timestamp,
-    currentStage: v.current_stage ?? 'None',
-    source: v.source,
-    status: v.status ?? 'READY',
-    tags: record(v.tags),
-    aliases: v.aliases ?? [],
-  };
-  if (v.description !== undefined) version.description = v.description;
-  if (v.run_id) version.runId = v.run_id;
-  return version;
-}
-
-function toRegisteredModel(m: WireRegisteredModel): RegisteredModel {
-  const aliases: Record<string, string> = {};
-  for (const a of m.aliases ?? []) aliases[a.alias] = String(a.version);
-  const model: RegisteredModel = {
-    name: m.name,
-    creationTimestamp: m.creation_timestamp,
-    lastUpdatedTimestamp: m.last_updated_timestamp,
-    aliases,
-    tags: record(m.tags),
-    latestVersions: (m.latest_versions ?? []).map(toModelVersion),
-  };
-  if (m.description !== undefined) model.description = m.description;
-  return model;
-}
 
 /** Chunks of at most `size` items (log-batch has per-request limits). */
 function chunks<T>(items: T[], size: number): T[][] {
@@ -476,7 +237,7 @@ export class RegistryClient {
   /** The experiment called `name` (active or deleted), or undefined. */
   async getExperimentByName(name: string): Promise<RegistryExperiment | undefined> {
     return this.absentAs(['RESOURCE_DOES_NOT_EXIST'], async () => {
-      const r = await this.call<{ experiment: WireExperiment }>('GET', 'experiments/get-by-name', {
+      const r = await this.call<{ experiment: wire.Experiment }>('GET', 'experiments/get-by-name', {
         experiment_name: name,
       });
       return toExperiment(r.experiment);
@@ -484,7 +245,7 @@ export class RegistryClient {
   }
 
   async getExperiment(experimentId: string): Promise<RegistryExperiment> {
-    const r = await this.call<{ experiment: WireExperiment }>('GET', 'experiments/get', {
+    const r = await this.call<{ experiment: wire.Experiment }>('GET', 'experiments/get', {
       experiment_id: experimentId,
     });
     return toExperiment(r.experiment);
@@ -494,7 +255,7 @@ export class RegistryClient {
   async createExperiment(name: string, tags: Record<string, string> = {}): Promise<string> {
     const r = await this.call<{ experiment_id: string }>('POST', 'experiments/create', {
       name,
-      tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+      tags: toKeyValues(tags),
     });
     return r.experiment_id;
   }
@@ -532,12 +293,12 @@ export class RegistryClient {
     startTime?: number;
     userId?: string;
   }): Promise<RegistryRun> {
-    const r = await this.call<{ run: WireRun }>('POST', 'runs/create', {
+    const r = await this.call<{ run: wire.Run }>('POST', 'runs/create', {
       experiment_id: options.experimentId,
       run_name: options.runName,
       user_id: options.userId,
       start_time: options.startTime ?? Date.now(),
-      tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value })),
+      tags: toKeyValues(options.tags ?? {}),
     });
     const run = toRun(r.run);
     this.artifactUris.set(run.info.runId, run.info.artifactUri);
@@ -545,7 +306,7 @@ export class RegistryClient {
   }
 
   async getRun(runId: string): Promise<RegistryRun> {
-    const r = await this.call<{ run: WireRun }>('GET', 'runs/get', { run_id: runId });
+    const r = await this.call<{ run: wire.Run }>('GET', 'runs/get', { run_id: runId });
     const run = toRun(r.run);
     this.artifactUris.set(run.info.runId, run.info.artifactUri);
     return run;
@@ -556,7 +317,7 @@ export class RegistryClient {
     runId: string,
     update: { status?: RegistryRunStatus; endTime?: number; runName?: string },
   ): Promise<RegistryRunInfo> {
-    const r = await this.call<{ run_info: WireRunInfo }>('POST', 'runs/update', {
+    const r = await this.call<{ run_info: wire.RunInfo }>('POST', 'runs/update', {
       run_id: runId,
       status: update.status,
       end_time: update.endTime,
@@ -594,13 +355,7 @@ export class RegistryClient {
     const list = Array.isArray(metrics)
       ? metrics
       : Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp, step: options.step ?? 0 }));
-    const wire = list.map((m) => ({
-      key: m.key,
-      value: toWireDouble(m.value),
-      timestamp: m.timestamp,
-      step: m.step,
-    }));
-    for (const part of chunks(wire, 1000))
+    for (const part of chunks(list.map(toWireMetric), 1000))
       await this.call('POST', 'runs/log-batch', { run_id: runId, metrics: part });
   }
 
@@ -614,7 +369,7 @@ export class RegistryClient {
     await this.call('POST', 'runs/log-metric', {
       run_id: runId,
       key,
-      value: toWireDouble(value),
+      value: wire.toWireDouble(value),
       timestamp: options.timestamp ?? Date.now(),
       step: options.step ?? 0,
     });
@@ -626,7 +381,7 @@ export class RegistryClient {
 
   /** Sets many tags through log-batch, 100 per request. */
   async setTags(runId: string, tags: Record<string, string>): Promise<void> {
-    const list = Object.entries(tags).map(([key, value]) => ({ key, value }));
+    const list = toKeyValues(tags);
     for (const part of chunks(list, 100))
       await this.call('POST', 'runs/log-batch', { run_id: runId, tags: part });
   }
@@ -640,7 +395,7 @@ export class RegistryClient {
     const out: RegistryMetric[] = [];
     let pageToken: string | undefined;
     do {
-      const r = await this.call<{ metrics?: WireMetric[]; next_page_token?: string }>(
+      const r = await this.call<{ metrics?: wire.Metric[]; next_page_token?: string }>(
         'GET',
         'metrics/get-history',
         {
@@ -650,9 +405,7 @@ export class RegistryClient {
           page_token: pageToken,
         },
       );
-      for (const m of r.metrics ?? []) {
-        out.push({ key: m.key, value: toNumber(m.value), timestamp: m.timestamp, step: m.step ?? 0 });
-      }
+      out.push(...(r.metrics ?? []).map(toMetric));
       pageToken = r.next_page_token;
     } while (pageToken);
     return out;
@@ -664,7 +417,7 @@ export class RegistryClient {
     const runs: RegistryRun[] = [];
     let pageToken: string | undefined;
     do {
-      const r = await this.call<{ runs?: WireRun[]; next_page_token?: string }>('POST', 'runs/search', {
+      const r = await this.call<{ runs?: wire.Run[]; next_page_token?: string }>('POST', 'runs/search', {
         experiment_ids: options.experimentIds,
         filter: options.filter,
         order_by: options.orderBy,
@@ -751,16 +504,8 @@ export class RegistryClient {
 
   /** Files and folders directly under `path` (default the root) of a run's artifacts. */
   async listArtifacts(runId: string, path?: string): Promise<RegistryArtifactFile[]> {
-    const r = await this.call<{ files?: { path: string; is_dir: boolean; file_size?: number }[] }>(
-      'GET',
-      'artifacts/list',
-      { run_id: runId, path },
-    );
-    return (r.files ?? []).map((f) => {
-      const file: RegistryArtifactFile = { path: f.path, isDir: f.is_dir };
-      if (f.file_size !== undefined) file.fileSize = Number(f.file_size);
-      return file;
-    });
+    const r = await this.call<{ files?: wire.FileInfo[] }>('GET', 'artifacts/list', { run_id: runId, path });
+    return (r.files ?? []).map(toArtifactFile);
   }
 
   // ---- model registry --------------------------------------------------------------
@@ -771,13 +516,13 @@ export class RegistryClient {
     options: { description?: string; tags?: Record<string, string> } = {},
   ): Promise<RegisteredModel> {
     try {
-      const r = await this.call<{ registered_model: WireRegisteredModel }>(
+      const r = await this.call<{ registered_model: wire.RegisteredModel }>(
         'POST',
         'registered-models/create',
         {
           name,
           description: options.description,
-          tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value })),
+          tags: toKeyValues(options.tags ?? {}),
         },
       );
       return toRegisteredModel(r.registered_model);
@@ -793,7 +538,7 @@ export class RegistryClient {
   /** The registered model called `name`, or undefined. */
   async getRegisteredModel(name: string): Promise<RegisteredModel | undefined> {
     return this.absentAs(['RESOURCE_DOES_NOT_EXIST'], async () => {
-      const r = await this.call<{ registered_model: WireRegisteredModel }>('GET', 'registered-models/get', {
+      const r = await this.call<{ registered_model: wire.RegisteredModel }>('GET', 'registered-models/get', {
         name,
       });
       return toRegisteredModel(r.registered_model);
@@ -812,18 +557,18 @@ export class RegistryClient {
     tags: Record<string, string> = {},
     description?: string,
   ): Promise<ModelVersion> {
-    const r = await this.call<{ model_version: WireModelVersion }>('POST', 'model-versions/create', {
+    const r = await this.call<{ model_version: wire.ModelVersion }>('POST', 'model-versions/create', {
       name,
       source,
       run_id: runId,
       description,
-      tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+      tags: toKeyValues(tags),
     });
     return toModelVersion(r.model_version);
   }
 
   async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
-    const r = await this.call<{ model_version: WireModelVersion }>('GET', 'model-versions/get', {
+    const r = await this.call<{ model_version: wire.ModelVersion }>('GET', 'model-versions/get', {
       name,
       version: String(version),
     });
@@ -835,7 +580,7 @@ export class RegistryClient {
     version: string | number,
     description: string,
   ): Promise<ModelVersion> {
-    const r = await this.call<{ model_version: WireModelVersion }>('PATCH', 'model-versions/update', {
+    const r = await this.call<{ model_version: wire.ModelVersion }>('PATCH', 'model-versions/update', {
       name,
       version: String(version),
       description,
@@ -865,7 +610,7 @@ export class RegistryClient {
     const out: ModelVersion[] = [];
     let pageToken: string | undefined;
     do {
-      const r = await this.call<{ model_versions?: WireModelVersion[]; next_page_token?: string }>(
+      const r = await this.call<{ model_versions?: wire.ModelVersion[]; next_page_token?: string }>(
         'GET',
         'model-versions/search',
         { filter, max_results: Math.min(maxResults - out.length, 200_000), page_token: pageToken },
@@ -901,7 +646,7 @@ export class RegistryClient {
    */
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
     try {
-      const r = await this.call<{ model_version: WireModelVersion }>('GET', 'registered-models/alias', {
+      const r = await this.call<{ model_version: wire.ModelVersion }>('GET', 'registered-models/alias', {
         name,
         alias,
       });

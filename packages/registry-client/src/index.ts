@@ -1,18 +1,22 @@
-/** `@mlops/registry-client`: the typed client of the registry's MLflow REST subset. */
+/**
+ * `@mlops/registry-client`: the typed client of the registry's MLflow REST subset.
+ * The wire shapes it reads are `@mlops/registry-client/wire`.
+ */
 export {
   RegistryClient,
-  RegistryClientError,
-  RegistryUnavailableError,
+  type RegistryArtifactBody,
+  type RegistryClientOptions,
+  type SearchRunsOptions,
+} from './client.js';
+export {
   type ModelVersion,
   type RegisteredModel,
-  type RegistryArtifactBody,
   type RegistryArtifactFile,
-  type RegistryClientOptions,
   type RegistryExperiment,
   type RegistryLifecycleStage,
   type RegistryMetric,
   type RegistryRun,
   type RegistryRunInfo,
   type RegistryRunStatus,
-  type SearchRunsOptions,
-} from './client.js';
+} from './entities.js';
+export { RegistryClientError, RegistryUnavailableError } from './errors.js';

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../registry/src/app.js';
-import { RegistryClient, RegistryClientError, RegistryUnavailableError } from '../src/client.js';
+import { RegistryClient } from '../src/client.js';
+import { RegistryClientError, RegistryUnavailableError } from '../src/errors.js';
 
 type App = ReturnType<typeof buildApp>;
 

@@ -1,6 +1,6 @@
 /** MLflow experiment endpoints (`/mlflow/experiments/*`). */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { VIEW_TYPES } from '../store/entities.js';
+import { VIEW_TYPES } from '@mlops/registry-client/wire';
 import { RequestFields } from './request-fields.js';
 import { READ_ONLY_ROUTE } from './write-authorization.js';
 

@@ -8,8 +8,9 @@
  * the field.
  */
 import type { FastifyRequest } from 'fastify';
+import type { KeyValue } from '@mlops/registry-client/wire';
 import { invalidParameter } from '../errors.js';
-import type { KeyValue, MetricInput } from '../store/entities.js';
+import type { MetricInput } from '../store/entities.js';
 
 type Source = Record<string, unknown>;
 

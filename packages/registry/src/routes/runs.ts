@@ -1,7 +1,7 @@
 /** MLflow run endpoints (`/mlflow/runs/*`, `/mlflow/metrics/get-history`). */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { RUN_STATUSES, VIEW_TYPES } from '@mlops/registry-client/wire';
 import { invalidParameter } from '../errors.js';
-import { RUN_STATUSES, VIEW_TYPES } from '../store/entities.js';
 import { RequestFields } from './request-fields.js';
 import { READ_ONLY_ROUTE } from './write-authorization.js';
 

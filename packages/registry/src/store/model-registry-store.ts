@@ -3,17 +3,17 @@
  * of the registry, on SQLite. Versions are numbered per model from 1 and never
  * reused; aliases (`staging`, `production`) point at one version each.
  */
-import { RegistryError, invalidParameter, notFound } from '../errors.js';
-import type { Database } from './database.js';
 import {
   MODEL_STAGES,
   type KeyValue,
   type ModelStage,
   type ModelVersion,
   type ModelVersionStatus,
-  type Page,
   type RegisteredModel,
-} from './entities.js';
+} from '@mlops/registry-client/wire';
+import { RegistryError, invalidParameter, notFound } from '../errors.js';
+import type { Database } from './database.js';
+import type { Page } from './entities.js';
 import { decodePageToken, pageOf } from './page-token.js';
 import { parseFilter, parseOrderBy, type Comparison } from './search-filter.js';
 import { allOf, numericCondition, stringCondition, type SqlCondition } from './sql-comparison.js';

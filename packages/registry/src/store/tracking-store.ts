@@ -4,8 +4,6 @@
  * statements prepared once.
  */
 import { randomUUID } from 'node:crypto';
-import { RegistryError, invalidParameter, notFound } from '../errors.js';
-import type { Database } from './database.js';
 import {
   RUN_STATUSES,
   toWireDouble,
@@ -13,13 +11,14 @@ import {
   type KeyValue,
   type LifecycleStage,
   type Metric,
-  type MetricInput,
-  type Page,
   type Run,
   type RunInfo,
   type RunStatus,
   type ViewType,
-} from './entities.js';
+} from '@mlops/registry-client/wire';
+import { RegistryError, invalidParameter, notFound } from '../errors.js';
+import type { Database } from './database.js';
+import type { MetricInput, Page } from './entities.js';
 import { decodePageToken, pageOf } from './page-token.js';
 import { randomRunName } from './run-names.js';
 import { parseFilter, parseOrderBy, type Comparison, type OrderClause } from './search-filter.js';
