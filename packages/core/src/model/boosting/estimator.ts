@@ -36,9 +36,11 @@ const YIELD_MS = 20;
 
 /**
  * A trained gradient-boosting classifier. The model stores real thresholds
- * (halfway between the training values on either side of each split), so
- * prediction needs no bin edges; see `Predictor` for how a row is walked
- * through thousands of trees quickly.
+ * (halfway between the node's training values on either side of each split),
+ * so prediction needs no bin edges; see `Predictor` for how a row is walked
+ * through thousands of trees quickly. sklearn cuts at the upper edge of the
+ * split's bin instead, so a new value in a bin that none of the node's
+ * training rows had can go the other way there.
  *
  * Two classes are modelled like more: softmax over one tree per class and
  * round (sklearn uses one logistic tree per round for two classes; the
