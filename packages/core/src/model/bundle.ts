@@ -20,7 +20,7 @@ import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PRICE_CATEGORIES, type PriceCategory } from '../constants.js';
 import { BundleFormatError, InvalidDataError } from '../errors.js';
-import type { SerializedBoosting } from './boosting/estimator.js';
+import type { SerializedBoosting } from './boosting/format.js';
 import type { SerializedForest } from './forest/random-forest.js';
 import type { SerializedMemory } from './memory.js';
 import type { ClassificationMetrics } from './metrics.js';

@@ -6,7 +6,8 @@
  * training activity both call `trainModel`, so their models are the same for
  * the same data and seed.
  */
-import { GradientBoosting, type BoostingOptions } from './boosting/estimator.js';
+import { GradientBoosting } from './boosting/estimator.js';
+import type { BoostingOptions } from './boosting/params.js';
 import { BUNDLE_FORMAT_VERSION, BUNDLE_KIND, type BlendWeights, type ModelBundle } from './bundle.js';
 import { DEFAULT_BLEND, Model } from './model.js';
 import { PRICE_CATEGORIES } from '../constants.js';

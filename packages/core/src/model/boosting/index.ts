@@ -1,9 +1,4 @@
 /** Histogram gradient boosting (softmax loss, leaf-wise trees). */
-export {
-  BOOSTING_KIND,
-  BOOSTING_FORMAT_VERSION,
-  type BoostingOptions,
-  type BoostingParams,
-  type SerializedBoosting,
-  GradientBoosting,
-} from './estimator.js';
+export { type BoostingOptions, type BoostingParams } from './params.js';
+export { BOOSTING_KIND, BOOSTING_FORMAT_VERSION, type SerializedBoosting } from './format.js';
+export { GradientBoosting } from './estimator.js';
