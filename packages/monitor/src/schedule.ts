@@ -30,7 +30,8 @@ function scheduleOptions(settings: MonitoringScheduleSettings): ScheduleOptions 
       args: [{ ...settings.input, minAlerts: settings.minAlerts }],
       workflowExecutionTimeout: '30m',
     },
-    // A check that is still running when the next one is due makes the next one wait its turn, never overlap.
+    // SKIP: a check that is due while the previous one is still running is dropped, not queued; the
+    // schedule starts the next check at the first interval after the running one has finished.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
   };
 }

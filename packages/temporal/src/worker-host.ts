@@ -1,7 +1,7 @@
 import { utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import {
   NativeConnection,
   Runtime,
@@ -9,7 +9,7 @@ import {
   makeTelemetryFilterString,
   type LogLevel,
 } from '@temporalio/worker';
-import type { Logger } from '@mlops/core';
+import { createLogger, type Config, type Logger } from '@mlops/core';
 
 /** File a running worker touches every 10 s; container health checks read its age. */
 export function workerAliveFile(taskQueue: string): string {
@@ -143,6 +143,64 @@ export async function runWorker(options: WorkerHostOptions): Promise<void> {
     options.logger.info({ taskQueue: options.taskQueue }, 'worker stopped');
   } finally {
     if (timer) clearInterval(timer);
+    await connection.close();
+  }
+}
+
+/** The settings a worker's start-up reads. */
+export type WorkerConfig = Pick<Config, 'LOG_LEVEL' | 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>;
+
+/** What a start-up hook gets once its worker polls the queue. */
+export interface RunningWorker {
+  /** A client on the worker's namespace, open until the hook returns. */
+  client: Client;
+  logger: Logger;
+}
+
+export interface WorkerStart {
+  /** Service name (`train`, `monitor`); names the logger. */
+  service: string;
+  config: WorkerConfig;
+  taskQueue: string;
+  /** Module exporting the workflows of this queue. */
+  workflowsPath: string;
+  /** Builds the activities of this queue, given the service's logger. */
+  activities: (logger: Logger) => object;
+  /** Runs once the worker polls its queue (schedules, first runs). If it throws, the worker stops and startWorker rejects. */
+  onRunning?: (running: RunningWorker) => Promise<void>;
+}
+
+/**
+ * Starts a service's worker: a logger at LOG_LEVEL, the queue's activities,
+ * then runWorker on TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT/SIGTERM.
+ * `onRunning` gets a client connection of its own, closed when it returns.
+ * Rejects with the "Temporal is not reachable" error when the server does not
+ * come up in time.
+ */
+export async function startWorker(start: WorkerStart): Promise<void> {
+  const { config, onRunning } = start;
+  const logger = createLogger({ name: start.service, level: config.LOG_LEVEL });
+  await runWorker({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: start.taskQueue,
+    workflowsPath: start.workflowsPath,
+    activities: start.activities(logger),
+    logger,
+    onRunning: onRunning && (() => withClient(config, logger, (client) => onRunning({ client, logger }))),
+  });
+}
+
+/** Opens a client connection (waiting for the server like the worker does), hands a client to `use`, then closes it. */
+async function withClient(
+  config: WorkerConfig,
+  logger: Logger,
+  use: (client: Client) => Promise<void>,
+): Promise<void> {
+  const connection = await connectClient(config.TEMPORAL_ADDRESS, logger);
+  try {
+    await use(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }));
+  } finally {
     await connection.close();
   }
 }

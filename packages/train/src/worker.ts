@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { createLogger, type Config } from '@mlops/core';
+import type { Config } from '@mlops/core';
 import { RegistryClient } from '@mlops/registry-client';
 import { TRAINING_TASK_QUEUE } from '@mlops/temporal';
-import { runWorker } from '@mlops/temporal/worker-host';
+import { startWorker } from '@mlops/temporal/worker-host';
 import { createActivities } from './activities.js';
 
 /** The module holding this queue's workflows. */
@@ -10,18 +10,16 @@ export const TRAINING_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows.ts', i
 
 /** Runs the training worker until SIGINT/SIGTERM (in-flight training gets 30 s, then resumes elsewhere from its checkpoint). */
 export async function runTrainingWorker(config: Config): Promise<void> {
-  const logger = createLogger({ name: 'train', level: config.LOG_LEVEL });
   const registry = new RegistryClient({
     baseUrl: config.REGISTRY_URL,
     token: config.REGISTRY_TOKEN,
     retries: 5,
   });
-  await runWorker({
-    address: config.TEMPORAL_ADDRESS,
-    namespace: config.TEMPORAL_NAMESPACE,
+  await startWorker({
+    service: 'train',
+    config,
     taskQueue: TRAINING_TASK_QUEUE,
     workflowsPath: TRAINING_WORKFLOWS_PATH,
-    activities: createActivities({ config, registry, logger }),
-    logger,
+    activities: (logger) => createActivities({ config, registry, logger }),
   });
 }
