@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { datasetFromRows } from '../../../src/features/dataset.js';
 import { BundleFormatError, InvalidArgumentError } from '../../../src/errors.js';
-import { RandomForest, trainForest } from '../../../src/model/forest/random-forest.js';
+import { RandomForest } from '../../../src/model/forest/random-forest.js';
+import { trainForest } from '../../../src/model/forest/training.js';
 import { argmaxRow } from '../../../src/model/metrics.js';
 import { Random } from '../../../src/sampling/random.js';
 import { threeClassSet } from './forest-fixtures.js';
