@@ -21,7 +21,7 @@ import { dirname } from 'node:path';
 import { PRICE_CATEGORIES, type PriceCategory } from '../constants.js';
 import { BundleFormatError, InvalidDataError } from '../errors.js';
 import type { SerializedBoosting } from './boosting/format.js';
-import type { SerializedForest } from './forest/random-forest.js';
+import type { SerializedForest } from './forest/format.js';
 import type { SerializedMemory } from './memory.js';
 import type { ClassificationMetrics } from './metrics.js';
 import type { PipelineJSON } from '../features/pipeline.js';

@@ -12,7 +12,7 @@ import { BUNDLE_FORMAT_VERSION, BUNDLE_KIND, type BlendWeights, type ModelBundle
 import { DEFAULT_BLEND, Model } from './model.js';
 import { PRICE_CATEGORIES } from '../constants.js';
 import { InvalidArgumentError, InvalidDataError } from '../errors.js';
-import { trainForest, type ForestOptions } from './forest/random-forest.js';
+import { trainForest, type ForestOptions } from './forest/training.js';
 import type { LabelledListing } from '../listing/listing.js';
 import { listingsFingerprint } from '../sampling/listing-hash.js';
 import { LogisticRegression } from './logistic.js';

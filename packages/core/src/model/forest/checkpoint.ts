@@ -20,7 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dataset } from '../../features/dataset.js';
-import type { SerializedForest } from './random-forest.js';
+import type { SerializedForest } from './format.js';
 
 /** File name of the checkpoint inside the checkpoint directory. */
 export const FOREST_CHECKPOINT_FILE = 'forest.checkpoint.json';

@@ -1,4 +1,4 @@
-/** The random forest: trees, training on worker threads, checkpoints. */
+/** The random forest: trees, the trained model and its JSON form, training on worker threads, checkpoints. */
 export {
   FOREST_CHECKPOINT_FILE,
   FOREST_CHECKPOINT_KIND,
@@ -14,14 +14,12 @@ export {
 export {
   FOREST_KIND,
   FOREST_FORMAT_VERSION,
-  type ForestProgress,
-  type ForestOptions,
   type ForestParams,
   type SerializedForest,
   type ForestMeta,
-  RandomForest,
-  trainForest,
-} from './random-forest.js';
+} from './format.js';
+export { RandomForest } from './random-forest.js';
+export { type ForestProgress, type ForestOptions, trainForest } from './training.js';
 export {
   type TreeTrainingData,
   type ClassWeightMode,

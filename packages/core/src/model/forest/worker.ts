@@ -5,9 +5,9 @@
  * messages naming tree indices. Each grown tree goes back as typed arrays
  * whose buffers are transferred, not copied.
  *
- * Started through forest-worker-loader.mjs, which gives the thread a
- * TypeScript loader first. A worker serves one training after another: after
- * `release` it holds no data until the next `init`.
+ * Started by worker-pool.ts through worker-loader.mjs, which gives the
+ * thread a TypeScript loader first. A worker serves one training after
+ * another: after `release` it holds no data until the next `init`.
  */
 import { parentPort } from 'node:worker_threads';
 import { type GrownTree, type TreeParams, type TreeTrainingData, TreeGrower } from './tree.js';

@@ -10,7 +10,7 @@ import {
   readForestCheckpoint,
   writeForestCheckpoint,
 } from '../../../src/model/forest/checkpoint.js';
-import { type ForestOptions, trainForest } from '../../../src/model/forest/random-forest.js';
+import { type ForestOptions, trainForest } from '../../../src/model/forest/training.js';
 import { threeClassSet } from './forest-fixtures.js';
 
 const folders: string[] = [];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { datasetFromRows } from '../../../src/features/dataset.js';
-import { BundleFormatError, InvalidArgumentError } from '../../../src/errors.js';
-import { RandomForest, trainForest } from '../../../src/model/forest/random-forest.js';
+import { InvalidArgumentError } from '../../../src/errors.js';
+import type { RandomForest } from '../../../src/model/forest/random-forest.js';
+import { trainForest } from '../../../src/model/forest/training.js';
 import { argmaxRow } from '../../../src/model/metrics.js';
 import { Random } from '../../../src/sampling/random.js';
 import { threeClassSet } from './forest-fixtures.js';
@@ -32,21 +33,6 @@ describe('trainForest', () => {
       expect(importances[0]!).toBeGreaterThan(importances[f]!);
       expect(importances[1]!).toBeGreaterThan(importances[f]!);
     }
-  });
-
-  it('returns class probabilities that sum to 1 and predicts their argmax', async () => {
-    const { X, y } = threeClassSet(400, 3, { noise: 0.2 });
-    const forest = await trainForest(X, y, 3, { nTrees: 10, threads: 1 });
-    const row = X.data.subarray(0, X.nFeatures);
-    const proba = forest.predictProba(row);
-    expect(proba.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
-    expect(forest.predict(row)).toBe(proba.indexOf(Math.max(...proba)));
-    // A caller's buffer is filled in place; a plain array row works too.
-    const out = new Float64Array(3);
-    expect(forest.predictProba(Array.from(row), out)).toBe(out);
-    expect(Array.from(out)).toEqual(Array.from(proba));
-    const batch = forest.predictProbaBatch(X);
-    expect(Array.from(batch.subarray(0, 3))).toEqual(Array.from(proba));
   });
 
   it('makes the same forest for the same seed and another for another seed', async () => {
@@ -85,59 +71,6 @@ describe('trainForest', () => {
     const nodes = (f: RandomForest) =>
       Array.from({ length: f.nTrees }, (_, t) => f.treeAt(t).feature.length).reduce((a, b) => a + b, 0);
     expect(nodes(forest)).toBeGreaterThan(nodes(best));
-  });
-
-  it('makes the same forest bytes on 1, 2 and 3 threads (worker threads)', async () => {
-    const { X, y } = threeClassSet(800, 5, { noise: 0.1, missing: 0.05 });
-    const options = { nTrees: 12, seed: 3, classWeight: 'balanced_subsample' as const };
-    const one = JSON.stringify((await trainForest(X, y, 3, { ...options, threads: 1 })).toJSON());
-    const two = JSON.stringify((await trainForest(X, y, 3, { ...options, threads: 2 })).toJSON());
-    const three = JSON.stringify((await trainForest(X, y, 3, { ...options, threads: 3 })).toJSON());
-    expect(two).toBe(one);
-    expect(three).toBe(one);
-  });
-
-  it('round-trips through JSON text to a forest with identical predictions', async () => {
-    const { X, y } = threeClassSet(500, 6, { noise: 0.15, missing: 0.1 });
-    const forest = await trainForest(X, y, 3, { nTrees: 15, threads: 1, maxDepth: 12 });
-    const text = JSON.stringify(forest.toJSON());
-    const restored = RandomForest.fromJSON(JSON.parse(text));
-    expect(restored.nTrees).toBe(15);
-    expect(restored.nFeatures).toBe(X.nFeatures);
-    expect(Array.from(restored.predictProbaBatch(X))).toEqual(Array.from(forest.predictProbaBatch(X)));
-    expect(Array.from(restored.featureImportances())).toEqual(Array.from(forest.featureImportances()));
-    expect(JSON.stringify(restored.toJSON())).toBe(text);
-    expect(restored.params.maxDepth).toBe(12);
-  });
-
-  it('predicts through its flat cache-ordered layout exactly what walking each grown tree gives', async () => {
-    const { X, y } = threeClassSet(600, 14, { noise: 0.2, missing: 0.1 });
-    // Deep trees (more than the breadth-first hot levels) with missing values in both directions.
-    const forest = await trainForest(X, y, 3, { nTrees: 9, threads: 1 });
-    const rows = [...Array.from({ length: 50 }, (_, r) => Array.from(X.data.subarray(r * 6, r * 6 + 6)))];
-    rows.push(new Array<number>(6).fill(Number.NaN), [0.5, Number.NaN, 0.2, 0.9, Number.NaN, 0.1]);
-    for (const row of rows) {
-      const expected = [0, 0, 0];
-      for (let t = 0; t < forest.nTrees; t++) {
-        const tree = forest.treeAt(t);
-        let i = 0;
-        while (tree.feature[i]! >= 0) {
-          const v = row[tree.feature[i]!]!;
-          const goLeft = Number.isNaN(v) ? tree.missingLeft[i] === 1 : v <= tree.threshold[i]!;
-          i = goLeft ? tree.left[i]! : tree.right[i]!;
-        }
-        for (let c = 0; c < 3; c++) expected[c]! += tree.values[tree.left[i]! + c]!;
-      }
-      const proba = forest.predictProba(row);
-      for (let c = 0; c < 3; c++) expect(proba[c]).toBeCloseTo(expected[c]! / forest.nTrees, 14);
-    }
-  });
-
-  it('handles missing values at prediction time, trained with or without them', async () => {
-    const { X, y } = threeClassSet(300, 7, { missing: 0.2 });
-    const forest = await trainForest(X, y, 3, { nTrees: 5, threads: 1 });
-    const proba = forest.predictProba(new Float64Array(X.nFeatures).fill(Number.NaN));
-    expect(proba.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
 
   it('with balanced class weights, predicts a rare class where it is relatively most frequent', async () => {
@@ -260,34 +193,5 @@ describe('trainForest input checks', () => {
   ])('rejects %s with an InvalidArgumentError naming it', async (_name, train, message) => {
     await expect(train()).rejects.toThrow(InvalidArgumentError);
     await expect(train()).rejects.toThrow(message);
-  });
-
-  it('rejects a prediction row of the wrong length', async () => {
-    const forest = await trainForest(X, y, 3, { nTrees: 2, threads: 1 });
-    expect(() => forest.predictProba([1, 2])).toThrow(/row has 2 values, expected nFeatures = 6/);
-  });
-});
-
-describe('RandomForest.fromJSON', () => {
-  it('refuses another kind or format version, saying what it got and expected', async () => {
-    const { X, y } = threeClassSet(60, 12);
-    const json = (await trainForest(X, y, 3, { nTrees: 2, threads: 1 })).toJSON();
-    expect(() => RandomForest.fromJSON({ ...json, formatVersion: 2 })).toThrow(BundleFormatError);
-    expect(() => RandomForest.fromJSON({ ...json, formatVersion: 2 })).toThrow('got v2, expected v1');
-    expect(() => RandomForest.fromJSON({ ...json, kind: 'pipeline' })).toThrow(/got kind "pipeline"/);
-    expect(() => RandomForest.fromJSON('forest')).toThrow(BundleFormatError);
-  });
-
-  it('refuses corrupt arrays instead of predicting garbage', async () => {
-    const { X, y } = threeClassSet(60, 13);
-    const json = (await trainForest(X, y, 3, { nTrees: 2, threads: 1 })).toJSON();
-    expect(() =>
-      RandomForest.fromJSON({ ...json, arrays: { ...json.arrays, right: 'not base64 deflate' } }),
-    ).toThrow(BundleFormatError);
-    const other = (await trainForest(X, y, 3, { nTrees: 2, threads: 1, seed: 1 })).toJSON();
-    // Arrays of another forest: the lengths or the structure no longer fit.
-    expect(() =>
-      RandomForest.fromJSON({ ...json, arrays: { ...json.arrays, feature: other.arrays.feature } }),
-    ).toThrow(/forest JSON/);
   });
 });
