@@ -1,15 +1,17 @@
 /**
  * `mlops train --data CSV [--eval CSV] [--out FILE] [--trees N] [--seed S] [--json]`:
- * trains locally (no servers): loads the raw CSV, holds out a stratified 20 %
- * unless --eval is given, fits pipeline + forest + baseline (core's trainModel),
- * writes the model bundle and prints the metrics. A progress bar goes to
- * stderr when it is a terminal; with --json stdout holds exactly one JSON object.
+ * trains locally (no servers): loads the raw CSV, holds out about 20 % by
+ * content hash unless --eval is given (core's holdoutSplit, the same hold-out
+ * as the training workflow's), fits pipeline + forest + boosting + memory and
+ * the baseline (core's trainModel), writes the model bundle and prints the
+ * metrics. A progress bar goes to stderr when it is a terminal; with --json
+ * stdout holds exactly one JSON object.
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, MODEL_BUNDLE_FILE, type Config } from '@mlops/core';
 import { loadRawListings, type RawListingsLoad } from '@mlops/core/listing';
-import { saveBundle, trainModel } from '@mlops/core/model';
+import { DEFAULT_HOLDOUT_FRACTION, saveBundle, trainModel } from '@mlops/core/model';
 import { TRAINING_WORKFLOW_ID } from '@mlops/temporal';
 import { runRemoteTraining, type RemoteTrainingOptions } from '../remote-training.js';
 import { processIo, writeJson, type CommandIo } from '../command-io.js';
@@ -42,11 +44,16 @@ export function trainCommand(io: CommandIo = processIo): Command {
       '--remote',
       'start the training workflow on the running stack and follow it (data: DATA_DIR/raw/)',
     )
-    .option('--eval <csv>', 'evaluate on this file instead of a stratified hold-out')
+    .option('--eval <csv>', 'evaluate on this file instead of the hold-out')
     .option('--out <file>', `model bundle to write (default: <MODEL_DIR>/${MODEL_BUNDLE_FILE})`)
     .option('--trees <n>', 'trees in the forest (default: TRAIN_TREES, 200)', integerAtLeast(1))
-    .option('--seed <s>', 'seed of split, pipeline and forest (default: TRAIN_SEED, 42)', integerAtLeast(0))
-    .option('--holdout <fraction>', 'share held out when there is no --eval', openFraction, 0.2)
+    .option('--seed <s>', 'seed of pipeline and forest (default: TRAIN_SEED, 42)', integerAtLeast(0))
+    .option(
+      '--holdout <fraction>',
+      'share held out (by content hash) when there is no --eval',
+      openFraction,
+      DEFAULT_HOLDOUT_FRACTION,
+    )
     .option('--threads <n>', 'threads growing trees (default: all cores)', integerAtLeast(1))
     .option(
       '--checkpoint-dir <dir>',

@@ -50,9 +50,11 @@ export { DEFAULT_BLEND, type Prediction, Model } from './model.js';
 export {
   DEFAULT_TRAINING_FOREST_OPTIONS,
   DEFAULT_TRAINING_BOOSTING_OPTIONS,
+  DEFAULT_HOLDOUT_FRACTION,
   type TrainingStage,
   type TrainModelOptions,
   type TrainModelResult,
+  holdoutSplit,
   labelIndices,
   trainModel,
 } from './training.js';

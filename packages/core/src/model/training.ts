@@ -1,10 +1,8 @@
 /**
- * One local training run: split (or take the given evaluation set), fit the
+ * One local training run: hold out (or take the given evaluation set), fit the
  * feature pipeline, grow the forest, fit the gradient-boosted trees and the
  * listing memory, fit the logistic baseline, evaluate the blended model and
- * the baseline, and wrap the result in a model bundle. The CLI's `train` and the Temporal
- * training activity both call `trainModel`, so their models are the same for
- * the same data and seed.
+ * the baseline, and wrap the result in a model bundle.
  */
 import { GradientBoosting } from './boosting/estimator.js';
 import type { BoostingOptions } from './boosting/params.js';
@@ -20,7 +18,7 @@ import { ListingMemory } from './memory.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import type { PipelineOptions } from '../features/options.js';
-import { stratifiedSplit } from '../sampling/split.js';
+import { stableHoldout } from '../sampling/stable-split.js';
 
 /**
  * Forest settings trainModel uses unless overridden. Chosen by 5-fold CV on the
@@ -54,6 +52,9 @@ export const DEFAULT_TRAINING_BOOSTING_OPTIONS: Readonly<BoostingOptions> = Obje
   maxBins: 256,
 } satisfies BoostingOptions);
 
+/** Share of the listings held out for evaluation when there is no evaluation set. */
+export const DEFAULT_HOLDOUT_FRACTION = 0.2;
+
 /** The stage a training progress report is about. */
 export type TrainingStage = 'forest' | 'boosting';
 
@@ -61,11 +62,11 @@ export type TrainingStage = 'forest' | 'boosting';
 export interface TrainModelOptions {
   /** Trees in the forest (half best-split, half random-split by default). Default 200. */
   trees?: number;
-  /** Seed of the split, the pipeline's folds and the forest. Default 42. */
+  /** Seed of the pipeline's folds and the forest (the hold-out does not depend on it). Default 42. */
   seed?: number;
   /** Evaluate on these listings instead of a hold-out of the training data. */
   evalListings?: readonly LabelledListing[];
-  /** Share held out (stratified) when there is no evalListings, in (0, 1). Default 0.2. */
+  /** Share held out (by content hash, see `holdoutSplit`) when there is no evalListings, in (0, 1). Default 0.2. */
   holdout?: number;
   /** Forest checkpoint folder (resume after a crash); none when unset. */
   checkpointDir?: string;
@@ -131,8 +132,25 @@ export function labelIndices(listings: readonly LabelledListing[]): Uint8Array {
 }
 
 /**
+ * The hold-out a model is evaluated on when no evaluation set is given:
+ * `stableHoldout` by content hash, so a listing keeps its side as data
+ * accumulates and every class gets about `fraction` of its rows. `trainModel`
+ * splits with it, and the training workflow's preprocessing calls it before
+ * training on the train side with the test side as evaluation set; so both
+ * fit the same model on the same listings for the same seed.
+ * @returns both sides, each in the listings' order
+ */
+export function holdoutSplit(
+  listings: readonly LabelledListing[],
+  fraction: number = DEFAULT_HOLDOUT_FRACTION,
+): { train: LabelledListing[]; test: LabelledListing[] } {
+  const { train, test } = stableHoldout(listings, fraction);
+  return { train: train.map((i) => listings[i]!), test: test.map((i) => listings[i]!) };
+}
+
+/**
  * Trains, evaluates and bundles a model.
- * @param listings labelled training data (with no evalListings, 20 % of it is held out, stratified)
+ * @param listings labelled training data (with no evalListings, about 20 % of it is held out by `holdoutSplit`)
  */
 export async function trainModel(
   listings: readonly LabelledListing[],
@@ -140,7 +158,7 @@ export async function trainModel(
 ): Promise<TrainModelResult> {
   const trees = options.trees ?? 200;
   const seed = options.seed ?? 42;
-  const holdout = options.holdout ?? 0.2;
+  const holdout = options.holdout ?? DEFAULT_HOLDOUT_FRACTION;
   if (!Number.isInteger(trees) || trees < 1)
     throw new InvalidArgumentError(`trees must be an integer >= 1, got ${trees}`);
   if (!Number.isInteger(seed) || seed < 0)
@@ -154,9 +172,8 @@ export async function trainModel(
     trainSet = [...listings];
     evalSet = [...options.evalListings];
   } else {
-    const { train, test } = stratifiedSplit(labelIndices(listings), holdout, seed);
-    trainSet = Array.from(train, (i) => listings[i]!);
-    evalSet = testSet = Array.from(test, (i) => listings[i]!);
+    ({ train: trainSet, test: testSet } = holdoutSplit(listings, holdout));
+    evalSet = testSet;
   }
   if (trainSet.length === 0) throw new InvalidDataError('no rows left to train on after the hold-out split');
   if (evalSet.length === 0) {

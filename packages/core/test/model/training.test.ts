@@ -4,14 +4,19 @@ import { InvalidArgumentError, InvalidDataError } from '../../src/errors.js';
 import { GradientBoosting } from '../../src/model/boosting/estimator.js';
 import { ListingMemory } from '../../src/model/memory.js';
 import { DEFAULT_BLEND, Model } from '../../src/model/model.js';
-import { DEFAULT_TRAINING_BOOSTING_OPTIONS, labelIndices, trainModel } from '../../src/model/training.js';
-import { listingsFingerprint } from '../../src/sampling/listing-hash.js';
+import {
+  DEFAULT_TRAINING_BOOSTING_OPTIONS,
+  holdoutSplit,
+  labelIndices,
+  trainModel,
+} from '../../src/model/training.js';
+import { listingHashPosition, listingsFingerprint } from '../../src/sampling/listing-hash.js';
 import { labelledListings } from '../listing/labelled-listings.js';
 
 const listings = labelledListings(800, 11);
 
 describe('trainModel', () => {
-  it('holds out a stratified 20 %, beats chance and the bundle records how it was trained', async () => {
+  it('holds out about 20 % of every class by content hash, beats chance and the bundle records how it was trained', async () => {
     const progress: number[] = [];
     const rounds: number[] = [];
     const result = await trainModel(listings, {
@@ -30,14 +35,18 @@ describe('trainModel', () => {
       },
     });
     expect(result.nTrain + result.nEval).toBe(listings.length);
-    expect(result.nEval).toBeCloseTo(listings.length * 0.2, -1);
     expect(result.testSet).toHaveLength(result.nEval);
     expect(result.trainSet).toHaveLength(result.nTrain);
-    // Class shares of the hold-out follow the data's.
-    const share = (rows: typeof listings, c: string) =>
-      rows.filter((l) => l.price_category === c).length / rows.length;
-    for (const c of PRICE_CATEGORIES)
-      expect(Math.abs(share(result.testSet!, c) - share(listings, c))).toBeLessThan(0.01);
+    // Held out: exactly the listings whose content hash falls below 0.2, in the data's order.
+    expect(result.testSet).toEqual(listings.filter((l) => listingHashPosition(l) < 0.2));
+    expect(result.trainSet).toEqual(listings.filter((l) => listingHashPosition(l) >= 0.2));
+    // That is about 20 % of every class (the hash does not look at the label).
+    for (const c of PRICE_CATEGORIES) {
+      const all = listings.filter((l) => l.price_category === c).length;
+      const held = result.testSet!.filter((l) => l.price_category === c).length;
+      expect(held / all, c).toBeGreaterThan(0.15);
+      expect(held / all, c).toBeLessThan(0.25);
+    }
     expect(progress.at(-1)).toBe(12);
     expect(rounds.at(-1)).toBe(DEFAULT_TRAINING_BOOSTING_OPTIONS.iterations);
     expect(result.metrics.accuracy).toBeGreaterThan(0.6); // chance is about 0.4
@@ -56,6 +65,27 @@ describe('trainModel', () => {
     expect(metadata.metrics).toEqual(result.metrics);
     expect(Date.parse(metadata.trainedAt)).not.toBeNaN();
     expect(result.bundle.labels).toEqual([...PRICE_CATEGORIES]);
+  });
+
+  it('holds out what holdoutSplit holds out: its two sides give the same model as trainModel on all', async () => {
+    const whole = await trainModel(listings, { trees: 4, seed: 9, threads: 1, baseline: false });
+    const { train, test } = holdoutSplit(listings);
+    expect(train).toEqual(whole.trainSet);
+    expect(test).toEqual(whole.testSet);
+    // The training workflow's path: split first, then train on one side and evaluate on the other.
+    const split = await trainModel(train, {
+      trees: 4,
+      seed: 9,
+      threads: 1,
+      baseline: false,
+      evalListings: test,
+    });
+    expect(split.bundle.pipeline).toEqual(whole.bundle.pipeline);
+    expect(split.bundle.forest).toEqual(whole.bundle.forest);
+    expect(split.bundle.boosting).toEqual(whole.bundle.boosting);
+    expect(split.bundle.memory).toEqual(whole.bundle.memory);
+    expect(split.metrics).toEqual(whole.metrics);
+    expect(split.bundle.metadata.dataFingerprint).toBe(whole.bundle.metadata.dataFingerprint);
   });
 
   it('evaluates on the given listings instead of a hold-out', async () => {
