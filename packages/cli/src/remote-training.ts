@@ -5,13 +5,8 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import { type Config } from '@mlops/core';
-import {
-  TRAINING_TASK_QUEUE,
-  TRAINING_WORKFLOW_ID,
-  TRAINING_WORKFLOW_TYPE,
-  type TrainingInput,
-  type TrainingResult,
-} from '@mlops/temporal';
+import { type TrainingInput, type TrainingResult } from '@mlops/temporal';
+import { startTrainingPipeline } from '@mlops/temporal/client';
 import { withTemporalClient } from './temporal-client.js';
 
 export interface RemoteTrainingOptions {
@@ -39,16 +34,8 @@ export async function runRemoteTraining(options: RemoteTrainingOptions): Promise
     const trees = options.trees ?? config.TRAIN_TREES;
     const input: TrainingInput = { trigger: { reason: 'manual' }, trees };
     if (options.seed !== undefined) input.seed = options.seed;
-    const handle = await client.workflow.start(TRAINING_WORKFLOW_TYPE, {
-      workflowId: TRAINING_WORKFLOW_ID,
-      taskQueue: TRAINING_TASK_QUEUE,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      memo: { trigger: input.trigger },
-    });
-    const description = await handle.describe();
-    const started = description.runId === handle.firstExecutionRunId;
-    const result = handle.result() as Promise<TrainingResult>;
+    const { handle, runId, started } = await startTrainingPipeline(client, input);
+    const result = handle.result();
     let done = false;
     void result.finally(() => (done = true)).catch(() => undefined);
     let last = '';
@@ -79,6 +66,6 @@ export async function runRemoteTraining(options: RemoteTrainingOptions): Promise
       }
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
     }
-    return { started, runId: handle.firstExecutionRunId, result: await result };
+    return { started, runId, result: await result };
   });
 }

@@ -1,19 +1,15 @@
 import type { Client } from '@temporalio/client';
 import { PRODUCTION_ALIAS, STAGING_ALIAS, type Logger } from '@mlops/core';
 import { type RegistryClient } from '@mlops/registry-client';
-import {
-  TRAINING_TASK_QUEUE,
-  TRAINING_WORKFLOW_ID,
-  TRAINING_WORKFLOW_TYPE,
-  type TrainingInput,
-} from '@mlops/temporal';
+import { type TrainingInput } from '@mlops/temporal';
+import { startTrainingPipeline } from '@mlops/temporal/client';
 
 /**
  * On a new stack (no `production` and no `staging` version of the model),
  * starts the training pipeline once so that the API has something to serve.
- * Uses the fixed training workflow id with USE_EXISTING, so a second monitor
- * start (or a drift-triggered run already going) does not start another.
- * @returns whether a training run is now going because of this call
+ * The training workflow id is fixed, so a second monitor start (or a
+ * drift-triggered run already going) joins that run instead of starting another.
+ * @returns whether a training run is now going (started by this call or already running)
  */
 export async function ensureFirstModel(
   client: Client,
@@ -26,16 +22,12 @@ export async function ensureFirstModel(
     if (version) return false;
   }
   const input: TrainingInput = { trigger: { reason: 'bootstrap' } };
-  const handle = await client.workflow.start(TRAINING_WORKFLOW_TYPE, {
-    workflowId: TRAINING_WORKFLOW_ID,
-    taskQueue: TRAINING_TASK_QUEUE,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    memo: { trigger: input.trigger },
-  });
+  const { handle, runId, started } = await startTrainingPipeline(client, input);
   logger.info(
-    { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
-    `no ${modelName} model yet: training the first one`,
+    { workflowId: handle.workflowId, runId },
+    started
+      ? `no ${modelName} model yet: training the first one`
+      : `no ${modelName} model yet: a training run is already going`,
   );
   return true;
 }
