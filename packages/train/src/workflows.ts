@@ -3,16 +3,8 @@
  * Sequencing only; every piece of I/O happens in an activity (see activities.ts).
  */
 import { log, proxyActivities, setCurrentDetails, upsertMemo } from '@temporalio/workflow';
-import type { TrainingInput, TrainingResult } from '@mlops/temporal';
+import { NON_RETRYABLE_ERROR_TYPES, type TrainingInput, type TrainingResult } from '@mlops/temporal';
 import type { TrainingActivities } from './activities.js';
-
-/** Failure types that retrying cannot fix (bad data, bad bundle, bad configuration). */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'InvalidDataError',
-  'BundleFormatError',
-  'ConfigError',
-  'InvalidArgumentError',
-];
 
 function activitiesFor(input: TrainingInput) {
   // The old flow's policy: two retries, five seconds apart.
@@ -20,7 +12,7 @@ function activitiesFor(input: TrainingInput) {
     maximumAttempts: 3,
     initialInterval: input.retryInterval ?? '5s',
     backoffCoefficient: 1,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
   };
   const quick = proxyActivities<TrainingActivities>({ startToCloseTimeout: '10m', retry });
   const training = proxyActivities<TrainingActivities>({

@@ -19,7 +19,8 @@ import {
   type Config,
 } from '@mlops/core';
 import { type LabelledListing } from '@mlops/core/listing';
-import { loadBundle, trainModel } from '@mlops/core/model';
+import { loadBundle, parseBundle, trainModel } from '@mlops/core/model';
+import { listingsFingerprint } from '@mlops/core/sampling';
 import { writeSyntheticListings } from '@mlops/core/synthetic';
 import { RegistryClient } from '@mlops/registry-client';
 import { type TrainingResult } from '@mlops/temporal';
@@ -88,7 +89,8 @@ describe('trainingPipeline with its real activities', () => {
     expect(result.decision).toMatchObject({ promoted: true, productionVersion: null });
     expect(result.metrics.macro_f1).toBeGreaterThan(0.5);
 
-    expect((await registry.getModelVersionByAlias(config.MODEL_NAME, PRODUCTION_ALIAS))?.version).toBe('1');
+    const version = await registry.getModelVersionByAlias(config.MODEL_NAME, PRODUCTION_ALIAS);
+    expect(version?.version).toBe('1');
     expect((await registry.getModelVersionByAlias(config.MODEL_NAME, STAGING_ALIAS))?.version).toBe('1');
     const run = await registry.getRun(result.runId);
     expect(run.data.tags['promotion.decision']).toBe('promoted');
@@ -97,7 +99,22 @@ describe('trainingPipeline with its real activities', () => {
     expect(artifacts).toEqual(['metrics.json', 'model.bundle.json', 'reference.json']);
     const experiment = await registry.getExperimentByName(TRAINING_EXPERIMENT);
     const runs = await registry.searchRuns({ experimentIds: [experiment!.experimentId] });
-    expect(runs.map((r) => r.data.tags.model_type).sort()).toEqual(['logistic-regression', 'random-forest']);
+    expect(runs.map((r) => r.data.tags.model_type).sort()).toEqual([
+      'forest+boosting+memory',
+      'logistic-regression',
+    ]);
+    expect(run.info.runName).toMatch(/^model-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    // One data fingerprint: the run's tag is the bundle's, that of the listings the model was fitted on.
+    const bundle = parseBundle(
+      JSON.parse((await registry.downloadArtifact(version!.source)).toString('utf8')),
+    );
+    const processed = join(config.DATA_DIR, 'processed');
+    const [folder] = readdirSync(processed);
+    const trainListings = JSON.parse(
+      readFileSync(join(processed, folder!, 'train.json'), 'utf8'),
+    ) as LabelledListing[];
+    expect(bundle.metadata.dataFingerprint).toBe(listingsFingerprint(trainListings));
+    expect(run.data.tags.data_fingerprint).toBe(bundle.metadata.dataFingerprint);
   });
 
   it('keeps a worse model in staging: the promotion gate refuses it', async () => {
