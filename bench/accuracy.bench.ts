@@ -3,8 +3,8 @@
  *
  *   pnpm bench:accuracy [--data CSV] [--trees 100] [--seed 42] [--folds 5]
  *
- * 1. The stratified 20 % hold-out exactly as `mlops train --data CSV` runs it
- *    (core's trainModel with its defaults).
+ * 1. The 20 % hold-out by content hash exactly as `mlops train --data CSV` runs
+ *    it (core's trainModel with its defaults; the training workflow's split).
  * 2. Stratified 5-fold cross-validation with the same settings (each fold:
  *    trainModel on 4/5, evaluated on the remaining 1/5).
  * 3. On the same folds, in the same run, the reference recipe of the old
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
     targets: TARGETS,
     target_met: met,
     holdout: {
-      description: 'stratified 20 % hold-out, as `mlops train --data CSV` (trainModel defaults)',
+      description: '20 % hold-out by content hash, as `mlops train --data CSV` (trainModel defaults)',
       n_train: holdout.nTrain,
       n_eval: holdout.nEval,
       fit_seconds: holdout.fitSeconds,
