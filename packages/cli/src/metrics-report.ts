@@ -25,7 +25,7 @@ export function formatMetrics(
   const lines = [title, ''];
   lines.push(
     baseline
-      ? `${'metric'.padEnd(18)}${'forest'.padStart(8)}  ${'baseline'.padStart(8)}`
+      ? `${'metric'.padEnd(18)}${'model'.padStart(8)}  ${'baseline'.padStart(8)}`
       : `${'metric'.padEnd(18)}${'value'.padStart(8)}`,
   );
   for (const [name, value, base] of rows) {

@@ -124,7 +124,7 @@ export function trainCommand(io: CommandIo = processIo): Command {
         });
       } else {
         io.stdout.write(
-          `${formatMetrics(`model ${out} (forest vs logistic baseline, ${result.nEval} evaluation rows)`, result.metrics, result.baselineMetrics)}\n`,
+          `${formatMetrics(`model ${out} (blended model vs logistic baseline, ${result.nEval} evaluation rows)`, result.metrics, result.baselineMetrics)}\n`,
         );
       }
     });
