@@ -79,6 +79,11 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_UI_PORT: port.default(8233),
+  /**
+   * A workflow bundle built ahead of time (the worker images build one); unset = the worker
+   * bundles its workflow code at start, from source.
+   */
+  TEMPORAL_WORKFLOW_BUNDLE: optionalText,
 
   /** Trees in a trained forest. */
   TRAIN_TREES: positiveInt.default(200),
