@@ -33,6 +33,14 @@ bookworm_rootfs() {
     mkdir -p "$(dirname "$ROOTFS")"
     debootstrap --variant=minbase bookworm "$ROOTFS.tmp" "$DEBIAN_MIRROR" >/dev/null
     rm -rf "$ROOTFS.tmp/var/cache/apt/archives/"*.deb "$ROOTFS.tmp/var/lib/apt/lists/"*
+    # Like Debian's official images: apt keeps no package caches in image layers.
+    cat >"$ROOTFS.tmp/etc/apt/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT
+    rm -f "$ROOTFS.tmp/var/cache/apt/"*.bin
     mv "$ROOTFS.tmp" "$ROOTFS"
   fi
 }
