@@ -101,15 +101,21 @@ build_node() {
   # Node's C++ headers, where the official image has them: native modules (better-sqlite3) compile
   # against them instead of downloading them from nodejs.org.
   headers="$(dirname "$(dirname "$node")")/include/node"
-  mkdir -p "$dir/usr/local/include"
-  cp -a "$headers" "$dir/usr/local/include/node"
+  local extra=()
+  if [ -f "$headers/common.gypi" ]; then
+    mkdir -p "$dir/usr/local/include"
+    cp -a "$headers" "$dir/usr/local/include/node"
+    extra+=('ENV npm_config_nodedir=/usr/local')
+  else
+    log "no Node headers at $headers: native modules will try to download them"
+  fi
   # the official image's unprivileged user
   echo 'node:x:1000:' >>"$dir/etc/group"
   echo 'node:x:1000:1000::/home/node:/bin/bash' >>"$dir/etc/passwd"
   echo 'node:*:19000:0:99999:7:::' >>"$dir/etc/shadow"
   mkdir -p "$dir/home/node" && chown 1000:1000 "$dir/home/node"
   import_image "$dir" node:20-bookworm-slim "$PATH_ENV" "ENV NODE_VERSION=$("$node" --version | tr -d v)" \
-    "$CA_ENV" 'ENV npm_config_nodedir=/usr/local' 'CMD ["node"]'
+    "$CA_ENV" "${extra[@]}" 'CMD ["node"]'
 }
 
 build_temporal() {
