@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { ServerOptions } from 'node:http';
 
 /**
  * How long the API waits on a client. Without these a client that sends its headers and half a body
@@ -35,9 +35,11 @@ export const DEFAULT_REQUEST_TIMEOUTS: Readonly<RequestTimeouts> = Object.freeze
  * `408 Request Timeout` (when it can still read) and its connection closed; requests in progress on
  * other connections are not affected.
  */
-export function requestTimeoutOptions(
-  timeouts: Readonly<RequestTimeouts>,
-): Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout' | 'http'> {
+export function requestTimeoutOptions(timeouts: Readonly<RequestTimeouts>): {
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  http: ServerOptions;
+} {
   if (timeouts.requestMs < timeouts.headersMs) {
     throw new RangeError(
       `request timeout (${timeouts.requestMs} ms) must be at least the headers timeout (${timeouts.headersMs} ms)`,
