@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages, only when missing:
 #   - the Temporal CLI (dev server), built once from its Go module and cached outside the clone;
-#   - Chromium, from Debian's packages, for the registry UI tests.
+#   - Chromium, from Debian's packages, for the registry UI tests;
+#   - python3 with its venv module, from Debian's packages, for the MLflow client and schemathesis tests.
 # Re-running it is cheap: everything already present is left alone.
 set -euo pipefail
 
@@ -36,5 +37,16 @@ elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 else
   echo "prereqs: chromium is missing; install it (Debian: apt-get install chromium) or set CHROMIUM_PATH." >&2
+  exit 1
+fi
+
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  echo "prereqs: python3 with venv found"
+elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  echo "prereqs: installing python3 and python3-venv from Debian's packages"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+else
+  echo "prereqs: python3 with its venv module is missing; install it (Debian: apt-get install python3-venv)." >&2
   exit 1
 fi

@@ -57,7 +57,10 @@ export const errorResponseSchema = z.object({
   statusCode: z.number().int(),
   error: z.string(),
   message: z.string(),
-  issues: z.array(fieldIssueSchema).optional(),
+  issues: z
+    .array(fieldIssueSchema)
+    .optional()
+    .describe('The first 100 wrong fields; `message` gives the total and spells out the first 10.'),
 });
 
 const servedModelSchema = z.object({

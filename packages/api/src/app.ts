@@ -27,6 +27,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { predictRoutes } from './routes/predict.js';
 import { readyRoutes } from './routes/ready.js';
+import { DEFAULT_REQUEST_TIMEOUTS, requestTimeoutOptions, type RequestTimeouts } from './request-timeouts.js';
 import type { ServingContext } from './routes/replies.js';
 
 declare module 'fastify' {
@@ -70,6 +71,8 @@ export interface BuildAppOptions {
    * (see the API readme); errors and 5xx answers are logged regardless.
    */
   requestLogging?: boolean;
+  /** Limits on slow or stalled clients, over DEFAULT_REQUEST_TIMEOUTS (headers 10 s, request 30 s). */
+  timeouts?: Partial<RequestTimeouts>;
 }
 
 /**
@@ -111,6 +114,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
       disableRequestLogging: !(options.requestLogging ?? config.API_REQUEST_LOG),
     }),
     bodyLimit: config.API_BODY_LIMIT,
+    ...requestTimeoutOptions({ ...DEFAULT_REQUEST_TIMEOUTS, ...options.timeouts }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -27,6 +27,11 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** Most field issues a 400 answer lists in `issues`; the message gives the total. */
+export const ISSUES_LISTED = 100;
+/** Most field issues spelled out in a 400 answer's `message`. */
+export const ISSUES_SUMMARIZED = 10;
+
 /** Builds an error body with the standard status text. */
 export function errorBody(statusCode: number, message: string, issues?: FieldIssue[]): ErrorBody {
   const body: ErrorBody = { statusCode, error: STATUS_TEXT[statusCode] ?? 'Error', message };
@@ -63,18 +68,21 @@ export function installErrorHandling(app: ApiApp, metrics: ApiMetrics, bodyLimit
     };
 
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const issues = error.validation.map((issue) => ({
+      const total = error.validation.length;
+      // A full batch of empty objects has 11 issues per item: list the first ones, count the rest.
+      const issues = error.validation.slice(0, ISSUES_LISTED).map((issue) => ({
         field: fieldName(issue.instancePath),
         message: issue.message,
       }));
       // Core's messages already start with the field name; prefix only what would lose its location.
-      const summary = issues
+      const summarized = issues
+        .slice(0, ISSUES_SUMMARIZED)
         .map((issue) =>
           issue.message.startsWith(`${issue.field} `) ? issue.message : `${issue.field}: ${issue.message}`,
-        )
-        .join('; ');
-      const count = issues.length === 1 ? '1 invalid field' : `${issues.length} invalid fields`;
-      return rejected(400, 'validation', `${count}: ${summary}`, issues);
+        );
+      if (total > summarized.length) summarized.push(`and ${total - summarized.length} more`);
+      const count = total === 1 ? '1 invalid field' : `${total} invalid fields`;
+      return rejected(400, 'validation', `${count}: ${summarized.join('; ')}`, issues);
     }
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -10,4 +10,5 @@ export type {
 } from './model-source.js';
 export { ProductionLog, type ProductionLogOptions, type ProductionLogStats } from './production-log.js';
 export { ApiMetrics } from './metrics.js';
+export { DEFAULT_REQUEST_TIMEOUTS, type RequestTimeouts } from './request-timeouts.js';
 export { verifyPredictor, type Predictor, type Prediction, type BundleReader } from './predictor.js';

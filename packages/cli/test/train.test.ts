@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRawListings } from '@mlops/core/listing';
 import { holdoutSplit } from '@mlops/core/model';
+import { readReferenceSnapshot } from '@mlops/core/drift';
 import { hasStackTrace, runMlops, tempWorkspace } from './cli-process.js';
 
 const dir = tempWorkspace();
@@ -110,4 +111,35 @@ describe('mlops train', () => {
     expect(unknown.stderr).toMatch(/unknown option '--tress'/);
     expect(existsSync(join(dir, 'absent'))).toBe(false);
   });
+
+  it('writes the reference snapshot that monitor --once reads, so train then monitor works', async () => {
+    const fresh = tempWorkspace('mlops-train-monitor-');
+    try {
+      await runMlops(['data', 'generate', '--rows', '800', '--seed', '11', '--out', 'listings.csv'], fresh);
+      const before = await runMlops(['monitor', '--once'], fresh);
+      expect(before.code).toBe(1);
+      // The message names the commands that write the snapshot.
+      expect(before.stderr).toMatch(/reference snapshot .* does not exist; .*mlops train --data/);
+      expect(before.stderr).not.toMatch(/preprocessing writes it/);
+
+      const train = await runMlops(['train', '--data', 'listings.csv', '--trees', '5', '--json'], fresh);
+      expect(train.code, train.stderr).toBe(0);
+      const result = JSON.parse(train.stdout);
+      const referencePath = join(fresh, 'data', 'reference', 'reference.json');
+      expect(result.reference_path).toBe(referencePath);
+      expect(train.stderr).toContain(`the drift reference ${referencePath}`);
+      // The snapshot summarises the rows the model was fitted on, not the hold-out.
+      expect(readReferenceSnapshot(referencePath).rows).toBe(result.n_train);
+
+      const monitor = await runMlops(['monitor', '--once', '--json'], fresh);
+      expect(monitor.code, monitor.stderr).toBe(0);
+      const check = JSON.parse(monitor.stdout);
+      expect(check.reference.path).toBe(referencePath);
+      // Nothing served yet: the check runs and says there is too little production data.
+      expect(check.metrics.window_rows).toBe(0);
+      expect(hasStackTrace(monitor.stderr)).toBe(false);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -9,9 +9,10 @@
  * reports it in one line with exit code 1; a call without --once is a usage
  * error (exit code 2).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
-import { REFERENCE_SNAPSHOT_FILE, loadConfig } from '@mlops/core';
+import { InvalidDataError, REFERENCE_SNAPSHOT_FILE, loadConfig } from '@mlops/core';
 import {
   driftThresholdsFromConfig,
   formatDriftValue,
@@ -79,6 +80,13 @@ export async function runMonitorOnce(options: MonitorOnceOptions, io: CommandIo)
   const config = loadConfig();
   const dataDir = options.dataDir ?? config.DATA_DIR;
   const referencePath = options.reference ?? join(dataDir, 'reference', REFERENCE_SNAPSHOT_FILE);
+  if (!existsSync(referencePath)) {
+    throw new InvalidDataError(
+      `reference snapshot ${referencePath} does not exist; \`mlops train --data CSV\` writes it to ` +
+        `<DATA_DIR>/reference/${REFERENCE_SNAPSHOT_FILE} (so does the training workflow, \`mlops train --remote\`), ` +
+        'or pass --reference FILE',
+    );
+  }
   const reference = readReferenceSnapshot(referencePath);
   // The check (and with it chart.js and canvas) loads only when this command runs.
   const { productionWindowFromSetting, readDriftHistory, runDriftCheck } = await import('@mlops/monitor');

@@ -4,12 +4,15 @@
  * content hash unless --eval is given (core's holdoutSplit, the same hold-out
  * as the training workflow's), fits pipeline + forest + boosting + memory and
  * the baseline (core's trainModel), writes the model bundle and prints the
- * metrics. A progress bar goes to stderr when it is a terminal; with --json
- * stdout holds exactly one JSON object.
+ * metrics. It also writes the reference snapshot of the rows the model was fitted
+ * on to <DATA_DIR>/reference/reference.json, where `mlops monitor --once` reads
+ * it (as the training workflow does). A progress bar goes to stderr when it is
+ * a terminal; with --json stdout holds exactly one JSON object.
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig, MODEL_BUNDLE_FILE, type Config } from '@mlops/core';
+import { loadConfig, MODEL_BUNDLE_FILE, REFERENCE_SNAPSHOT_FILE, type Config } from '@mlops/core';
+import { buildReferenceSnapshot, writeReferenceSnapshot } from '@mlops/core/drift';
 import { loadRawListings, type RawListingsLoad } from '@mlops/core/listing';
 import { DEFAULT_HOLDOUT_FRACTION, saveBundle, trainModel } from '@mlops/core/model';
 import { TRAINING_WORKFLOW_ID } from '@mlops/temporal';
@@ -104,8 +107,17 @@ export function trainCommand(io: CommandIo = processIo): Command {
         process.off('SIGINT', onSignal);
       }
       await saveBundle(out, result.bundle);
+      // The drift reference: what `mlops monitor --once` compares production traffic against.
+      const referencePath = join(config.DATA_DIR, 'reference', REFERENCE_SNAPSHOT_FILE);
+      writeReferenceSnapshot(
+        referencePath,
+        buildReferenceSnapshot(
+          result.trainSet,
+          result.trainSet.map((listing) => listing.price_category),
+        ),
+      );
       io.stderr.write(
-        `trained ${trees} trees${result.model.boosting ? ` and ${result.model.boosting.iterations} boosting rounds` : ''} on ${result.nTrain} listings in ${result.fitSeconds.toFixed(2)} s; evaluated on ${result.nEval} (${evalData ? flags.eval : `${flags.holdout * 100} % hold-out`}); wrote ${out}\n`,
+        `trained ${trees} trees${result.model.boosting ? ` and ${result.model.boosting.iterations} boosting rounds` : ''} on ${result.nTrain} listings in ${result.fitSeconds.toFixed(2)} s; evaluated on ${result.nEval} (${evalData ? flags.eval : `${flags.holdout * 100} % hold-out`}); wrote ${out} and the drift reference ${referencePath}\n`,
       );
       if (flags.json) {
         writeJson(io, {
@@ -117,6 +129,7 @@ export function trainCommand(io: CommandIo = processIo): Command {
           seed,
           evaluation: evalData ? 'eval-set' : 'holdout',
           model_path: out,
+          reference_path: referencePath,
           bad_rows: data.badRows.length + (evalData?.badRows.length ?? 0),
           baseline: result.baselineMetrics
             ? { ...metricsJson(result.baselineMetrics), fit_seconds: result.baselineFitSeconds }

@@ -24,13 +24,35 @@ export type NumericField = (typeof NUMERIC_FIELDS)[number];
 export type TextField = (typeof TEXT_FIELDS)[number];
 export type ListingField = (typeof LISTING_FIELDS)[number];
 
+/** Longest string value quoted in a validation message; longer ones are cut and their length given. */
+const QUOTED_STRING_LIMIT = 40;
+
+/**
+ * Names a wrong value for a validation message without walking or copying it: a request body is
+ * untrusted, so an array nested thousands deep or a megabyte string must not reach JSON.stringify
+ * (a stack overflow, or the whole value echoed back). Strings are quoted up to a short limit; arrays
+ * and objects are named by kind and size only.
+ */
+function describeInput(input: unknown): string {
+  if (typeof input === 'string') {
+    if (input.length <= QUOTED_STRING_LIMIT) return JSON.stringify(input);
+    return `${JSON.stringify(input.slice(0, QUOTED_STRING_LIMIT))}... (a string of ${input.length} characters)`;
+  }
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return `an array of ${input.length} item${input.length === 1 ? '' : 's'}`;
+  if (typeof input === 'object') return 'an object';
+  return String(input);
+}
+
 const finiteNumber = (field: string, max: number) =>
   z
     .number({
       error: (issue) =>
         issue.input === undefined
           ? `${field} is required`
-          : `${field} must be a number, got ${JSON.stringify(issue.input)}`,
+          : typeof issue.input === 'number'
+            ? `${field} must be a finite number, got ${String(issue.input)}`
+            : `${field} must be a number, got ${describeInput(issue.input)}`,
     })
     // min/max (not refinements) so that the ranges appear in the OpenAPI document; zod 4's number()
     // already refuses NaN and Infinity.
@@ -43,7 +65,7 @@ const text = (field: string) =>
       error: (issue) =>
         issue.input === undefined
           ? `${field} is required`
-          : `${field} must be a string, got ${JSON.stringify(issue.input)}`,
+          : `${field} must be a string, got ${describeInput(issue.input)}`,
     })
     .max(2000, { message: `${field} must be at most 2000 characters` });
 
