@@ -32,6 +32,34 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 const url = z.url();
+/** A comma-separated list of web origins (`scheme://host[:port]`), normalised; empty entries are skipped. */
+const originList = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const origins: string[] = [];
+    for (const entry of (text ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '')) {
+      let url: URL | undefined;
+      try {
+        url = new URL(entry);
+      } catch {
+        url = undefined;
+      }
+      const bare = url !== undefined && url.pathname === '/' && !url.search && !url.hash && !url.username;
+      if (!url || !bare || (url.protocol !== 'http:' && url.protocol !== 'https:') || entry.endsWith('//')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected origins such as https://host:8080, got "${entry}"`,
+        });
+        return z.NEVER;
+      }
+      origins.push(url.origin);
+    }
+    return origins;
+  });
 const optionalText = z
   .string()
   .optional()
@@ -52,6 +80,8 @@ export const configSchema = z.object({
   REGISTRY_DB: z.string().min(1).default('mlruns/registry.db'),
   REGISTRY_ARTIFACT_ROOT: z.string().min(1).default('mlruns'),
   REGISTRY_TOKEN: optionalText,
+  /** Web origins besides the registry's own whose pages may write to it (comma-separated). */
+  REGISTRY_ALLOWED_ORIGINS: originList,
   /** Largest JSON request body the registry accepts, in bytes. */
   REGISTRY_BODY_LIMIT: positiveInt.default(1_048_576),
   /** Largest artifact upload the registry accepts, in bytes. */

@@ -23,6 +23,26 @@ describe('loadConfig', () => {
   });
 });
 
+describe('REGISTRY_ALLOWED_ORIGINS', () => {
+  it('is an empty list by default and a list of normalised origins when set', () => {
+    expect(loadConfig({}).REGISTRY_ALLOWED_ORIGINS).toEqual([]);
+    expect(
+      loadConfig({ REGISTRY_ALLOWED_ORIGINS: ' https://Notebook.example:8888/ , http://localhost:3000' })
+        .REGISTRY_ALLOWED_ORIGINS,
+    ).toEqual(['https://notebook.example:8888', 'http://localhost:3000']);
+  });
+
+  it('refuses entries that are not http(s) origins, naming them', () => {
+    expect(() => loadConfig({ REGISTRY_ALLOWED_ORIGINS: 'evil.example' })).toThrow(
+      /REGISTRY_ALLOWED_ORIGINS.*evil\.example/,
+    );
+    expect(() => loadConfig({ REGISTRY_ALLOWED_ORIGINS: 'https://a.example/path' })).toThrow(
+      /REGISTRY_ALLOWED_ORIGINS.*a\.example\/path/,
+    );
+    expect(() => loadConfig({ REGISTRY_ALLOWED_ORIGINS: '*' })).toThrow(/REGISTRY_ALLOWED_ORIGINS/);
+  });
+});
+
 describe('parseDurationMs', () => {
   it.each([
     ['10s', 10_000],

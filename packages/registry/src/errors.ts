@@ -45,16 +45,19 @@ export const ERROR_STATUS: Readonly<Record<RegistryErrorCode, number>> = {
 /** An expected failure with an MLflow error code; its message goes to the client verbatim. */
 export class RegistryError extends Error {
   readonly errorCode: RegistryErrorCode;
+  /** A status other than the code's usual one, for HTTP-level failures MLflow has no code of its own for (405, 415). */
+  private readonly status: number | undefined;
 
-  constructor(errorCode: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(errorCode: RegistryErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
     super(message, options);
     this.name = 'RegistryError';
     this.errorCode = errorCode;
+    this.status = options?.status;
   }
 
-  /** HTTP status of this error's code. */
+  /** HTTP status of this error: the override when given, else its code's. */
   get statusCode(): number {
-    return ERROR_STATUS[this.errorCode];
+    return this.status ?? ERROR_STATUS[this.errorCode];
   }
 
   /** The MLflow wire body. */

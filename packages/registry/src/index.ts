@@ -11,7 +11,9 @@ export {
   API_PREFIXES,
   DEFAULT_BODY_LIMIT,
   DEFAULT_UPLOAD_LIMIT,
+  DEFAULT_TIMEOUTS,
   type RegistryAppOptions,
+  type RegistryTimeouts,
 } from './app.js';
 export { RegistryError, ERROR_STATUS, type RegistryErrorCode } from './errors.js';
 
@@ -31,6 +33,7 @@ type RegistryConfig = Pick<
   | 'REGISTRY_HOST'
   | 'REGISTRY_BODY_LIMIT'
   | 'REGISTRY_UPLOAD_LIMIT'
+  | 'REGISTRY_ALLOWED_ORIGINS'
 >;
 
 /**
@@ -45,6 +48,7 @@ export async function startRegistry(config: RegistryConfig, logger?: Logger): Pr
     logger: logger as FastifyBaseLogger | undefined,
     bodyLimit: config.REGISTRY_BODY_LIMIT,
     uploadLimit: config.REGISTRY_UPLOAD_LIMIT,
+    allowedOrigins: config.REGISTRY_ALLOWED_ORIGINS,
   });
   const address = await app.listen({ port: config.REGISTRY_PORT, host: config.REGISTRY_HOST });
   const url = address.replace('0.0.0.0', '127.0.0.1');

@@ -52,14 +52,14 @@ describe('error responses', () => {
     expect(errorOf(list)).toMatchObject({ status: 400, error_code: 'INVALID_PARAMETER_VALUE' });
   });
 
-  it('reads JSON sent as text/plain or without a content type', async () => {
+  it('refuses JSON sent as text/plain with 415 (a browser sends text/plain cross-site without a preflight)', async () => {
     const plain = await registry.app.inject({
       method: 'POST',
       url: '/api/2.0/mlflow/experiments/create',
       payload: '{"name":"plain"}',
       headers: { 'content-type': 'text/plain' },
     });
-    expect(plain.statusCode).toBe(200);
+    expect(errorOf(plain)).toMatchObject({ status: 415, error_code: 'BAD_REQUEST' });
   });
 
   it('answers logged-model lookups truthfully: searches find none, gets are RESOURCE_DOES_NOT_EXIST', async () => {

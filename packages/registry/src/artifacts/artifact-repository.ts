@@ -1,9 +1,10 @@
 /**
  * Artifacts in a local folder, addressed by paths relative to the artifact root
  * (`<experiment_id>/<run_id>/artifacts/<file>`). Every path is checked before
- * use: no `..` or `.` segments, no absolute or drive paths, no backslashes or
- * NUL bytes, no percent-encoded escapes, and the real location (after
- * symlinks) must stay inside the root.
+ * use: no `..` or `.` segments, no absolute or drive paths, no backslashes,
+ * NUL bytes or other control characters, no percent-encoded escapes, no
+ * segment over the file system's name limit nor a path over ARTIFACT_PATH_LIMITS,
+ * and the real location (after symlinks) must stay inside the root.
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
@@ -23,6 +24,22 @@ export interface ArtifactFileInfo {
 
 const TEMP_PREFIX = '.upload-';
 
+/**
+ * Path limits in UTF-8 bytes: a segment is one file or folder name (255 is the
+ * name limit of ext4, XFS, APFS and NTFS), and the whole relative path stays
+ * well inside Linux's PATH_MAX of 4096 once the root is prepended.
+ */
+export const ARTIFACT_PATH_LIMITS = { segmentBytes: 255, pathBytes: 2048 } as const;
+
+/** True when `text` has a C0 control character or DEL: legal in Linux names, but they break headers, logs and listings. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 function isErrno(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
@@ -34,13 +51,23 @@ function isErrno(error: unknown, code: string): boolean {
  */
 export function artifactSegments(relPath: string): string[] {
   const refuse = (why: string): never => {
-    throw invalidParameter(`Invalid artifact path '${relPath}': ${why}`);
+    const shown = relPath.length > 120 ? `${relPath.slice(0, 120)}...` : relPath;
+    throw invalidParameter(`Invalid artifact path '${shown}': ${why}`);
   };
   if (relPath.includes('\0')) refuse('it contains a NUL byte');
+  if (hasControlCharacter(relPath)) refuse('it contains a control character');
+  const pathBytes = Buffer.byteLength(relPath, 'utf8');
+  if (pathBytes > ARTIFACT_PATH_LIMITS.pathBytes) {
+    refuse(`it is ${pathBytes} bytes long; the limit is ${ARTIFACT_PATH_LIMITS.pathBytes}`);
+  }
   if (relPath.includes('\\')) refuse('backslashes are not allowed');
   if (relPath.startsWith('/') || /^[A-Za-z]:/.test(relPath)) refuse('absolute paths are not allowed');
   const segments = relPath.split('/').filter((s) => s !== '');
   for (const segment of segments) {
+    const bytes = Buffer.byteLength(segment, 'utf8');
+    if (bytes > ARTIFACT_PATH_LIMITS.segmentBytes) {
+      refuse(`a name is ${bytes} bytes long; the limit is ${ARTIFACT_PATH_LIMITS.segmentBytes} per name`);
+    }
     let decoded = segment;
     try {
       decoded = decodeURIComponent(segment);

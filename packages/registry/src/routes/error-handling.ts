@@ -1,11 +1,13 @@
 /**
  * The one error handler and the not-found handler: every failure leaves as
  * MLflow's `{"error_code","message"}`. RegistryErrors pass through; Fastify's
- * own client errors (bad JSON, body too large) get the matching code;
- * anything else is logged and answered with a generic INTERNAL_ERROR.
+ * own client errors (bad JSON, body too large, malformed URL) get the matching
+ * code; anything else is logged and answered with a generic INTERNAL_ERROR. A
+ * path that exists under other methods is 405 with an Allow header, not 404.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERROR_STATUS, RegistryError, type RegistryErrorCode } from '../errors.js';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RegistryError, type RegistryErrorCode } from '../errors.js';
+import { RouteMethods } from './route-methods.js';
 
 function classify(error: FastifyError): RegistryError | undefined {
   if (error instanceof RegistryError) return error;
@@ -16,6 +18,12 @@ function classify(error: FastifyError): RegistryError | undefined {
   }
   const status = error.statusCode;
   if (status === undefined || status >= 500) return undefined;
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return invalidUrl(
+      'it has malformed percent-encoding (a % not followed by two hex digits of valid UTF-8)',
+    );
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return invalidUrl('its path is too long');
   let code: RegistryErrorCode = 'BAD_REQUEST';
   if (status === 413) code = 'RESOURCE_LIMIT_EXCEEDED';
   else if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError)
@@ -25,16 +33,37 @@ function classify(error: FastifyError): RegistryError | undefined {
   else if (status === 401) code = 'UNAUTHENTICATED';
   else if (status === 403) code = 'PERMISSION_DENIED';
   else if (status === 429) code = 'REQUEST_LIMIT_EXCEEDED';
-  return new RegistryError(code, error.message);
+  // Statuses MLflow has no code of their own for (408, 414, 415, 431, ...) keep their status.
+  return new RegistryError(code, error.message, code === 'BAD_REQUEST' ? { status } : undefined);
+}
+
+function invalidUrl(why: string): RegistryError {
+  return new RegistryError('INVALID_PARAMETER_VALUE', `The request URL is not valid: ${why}`);
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a URL
+ * that does not decode, a path parameter over the router's limit) go through
+ * the same classification instead of Fastify's own body shape.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const known = classify(error) ?? new RegistryError('BAD_REQUEST', 'The request could not be routed');
+  request.log.info({ err: error }, known.message);
+  void reply.status(known.statusCode).send(known.toJSON());
 }
 
 /** Installs the error and not-found handlers on `app` (the root instance, so they cover every route). */
 export function installErrorHandling(app: FastifyInstance): void {
+  const routeMethods = new RouteMethods(app);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = classify(error);
     if (known) {
       if (known.statusCode >= 500) request.log.warn({ err: error }, known.message);
-      return reply.status(ERROR_STATUS[known.errorCode]).send(known.toJSON());
+      return reply.status(known.statusCode).send(known.toJSON());
     }
     request.log.error({ err: error }, 'unexpected error while handling a request');
     return reply.status(500).send({
@@ -44,6 +73,16 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = routeMethods.allowedAt(path);
+    if (allowed.length > 0) {
+      const error = new RegistryError(
+        'ENDPOINT_NOT_FOUND',
+        `Method ${request.method} is not allowed on ${path}; it accepts ${allowed.join(', ')}`,
+        { status: 405 },
+      );
+      return reply.status(error.statusCode).header('Allow', allowed.join(', ')).send(error.toJSON());
+    }
     const error = new RegistryError(
       'ENDPOINT_NOT_FOUND',
       `No endpoint ${request.method} ${request.url.split('?')[0]} in this registry`,

@@ -4,9 +4,10 @@
  * always expose the same endpoints.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { RegistryError } from '../errors.js';
 import { proxiedArtifactRoutes, runArtifactRoutes } from './artifacts.js';
+import { crossSiteWriteGuard } from './cross-site-writes.js';
 import { experimentRoutes } from './experiments.js';
+import { acceptJsonBodiesOnly } from './json-body.js';
 import { loggedModelRoutes } from './logged-models.js';
 import { modelVersionRoutes } from './model-versions.js';
 import { registeredModelRoutes } from './registered-models.js';
@@ -18,27 +19,15 @@ export interface MlflowApiOptions {
   token: string | undefined;
   /** Largest artifact upload, in bytes. */
   uploadLimit: number;
+  /** Web origins besides the registry's own that may write (normalised, `https://host:port`). */
+  allowedOrigins: readonly string[];
 }
 
 export const mlflowApi: FastifyPluginAsync<MlflowApiOptions> = async (app, options) => {
+  app.addHook('onRequest', crossSiteWriteGuard(options.allowedOrigins));
   app.addHook('onRequest', writeAuthorization(options.token));
 
-  // MLflow clients always send JSON, but curl users and some HTTP libraries send
-  // text/plain or form types: read any request body as JSON here, so the
-  // answer is a clear MALFORMED_REQUEST rather than 415.
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser(['text/plain', '*'], { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') {
-      done(null, {});
-      return;
-    }
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new RegistryError('MALFORMED_REQUEST', 'The request body is not valid JSON'), undefined);
-    }
-  });
+  acceptJsonBodiesOnly(app);
 
   await app.register(
     async (mlflow) => {

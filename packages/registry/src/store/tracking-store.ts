@@ -164,6 +164,23 @@ function parseExperimentId(id: string): number {
   return Number(id);
 }
 
+function checkExperimentNameLength(name: string): void {
+  if (name.length > TRACKING_LIMITS.experimentNameLength) {
+    throw invalidParameter(
+      `Experiment name is ${name.length} characters; the limit is ${TRACKING_LIMITS.experimentNameLength}`,
+    );
+  }
+}
+
+/** A run's name is also its `mlflow.runName` tag, so it has the tag value limit. */
+function checkRunName(name: string | undefined): void {
+  if (name !== undefined && name.length > TRACKING_LIMITS.tagValueLength) {
+    throw invalidParameter(
+      `Run name is ${name.length} characters; the limit is ${TRACKING_LIMITS.tagValueLength}`,
+    );
+  }
+}
+
 function checkKey(kind: string, key: unknown): string {
   if (typeof key !== 'string' || key.length === 0) {
     throw invalidParameter(`Missing value for required parameter '${kind} key'`);
@@ -473,9 +490,7 @@ export class SqliteTrackingStore implements TrackingStore {
     if (typeof name !== 'string' || name.trim() === '') {
       throw invalidParameter("Invalid experiment name: parameter 'name' must be a non-empty string");
     }
-    if (name.length > TRACKING_LIMITS.experimentNameLength) {
-      throw invalidParameter(`Experiment name is ${name.length} characters; the limit is 500`);
-    }
+    checkExperimentNameLength(name);
     for (const tag of tags) {
       checkKey('Experiment tag', tag.key);
       checkValue('Experiment tag', tag.key, tag.value, TRACKING_LIMITS.tagValueLength);
@@ -554,6 +569,7 @@ export class SqliteTrackingStore implements TrackingStore {
     if (typeof newName !== 'string' || newName.trim() === '') {
       throw invalidParameter("Missing value for required parameter 'new_name'");
     }
+    checkExperimentNameLength(newName);
     this.db.transaction(() => {
       const row = this.experimentRow(experimentId);
       if (row.lifecycle_stage !== 'active') {
@@ -608,6 +624,7 @@ export class SqliteTrackingStore implements TrackingStore {
   // ---- runs --------------------------------------------------------------
 
   createRun(input: CreateRunInput): Run {
+    checkRunName(input.runName);
     const tags = input.tags ?? [];
     for (const tag of tags) {
       checkKey('Tag', tag.key);
@@ -673,6 +690,7 @@ export class SqliteTrackingStore implements TrackingStore {
         `Invalid run status '${String(input.status)}': expected one of ${RUN_STATUSES.join(', ')}`,
       );
     }
+    checkRunName(input.runName);
     return this.db.transaction(() => {
       this.requireActiveRun(runId);
       if (input.status !== undefined) this.statements.updateRunStatus.run(input.status, runId);
