@@ -27,13 +27,13 @@ export function typescriptLoaderArgs(): string[] {
 
 /**
  * The Node arguments that run a service as a child of the CLI: the TypeScript loader, the watch
- * that stops the service when the CLI is gone (parent-watch-preload.ts), the entry module.
+ * that stops the service when the CLI is gone (parent-watch-preload.mjs), the entry module.
  */
 export function serviceProcessArgs(service: ServiceName): string[] {
   return [
     ...typescriptLoaderArgs(),
     '--import',
-    import.meta.resolve('./parent-watch-preload.ts'),
+    import.meta.resolve('./parent-watch-preload.mjs'),
     serviceEntryFile(service),
   ];
 }

@@ -17,7 +17,7 @@ import { startTemporalDevServer } from '../temporal-server.js';
  * exit code. The child runs in a process group of its own, so a Ctrl-C reaches it once, from here,
  * not twice (from the terminal and from here); any stop request (SIGINT, SIGTERM, SIGHUP, the end
  * of the parent process) is passed on once, further ones are not. The child also stops by itself
- * when this process is gone (parent-watch-preload.ts).
+ * when this process is gone (parent-watch-preload.mjs).
  */
 async function runService(name: ServiceName): Promise<void> {
   const child = spawn(process.execPath, serviceProcessArgs(name), { stdio: 'inherit', detached: true });
