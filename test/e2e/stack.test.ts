@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRODUCTION_ALIAS } from '@mlops/core';
-import { EXAMPLE_LISTING } from '@mlops/core/listing';
+import { EXAMPLE_LISTING, PRODUCTION_LOG_FILE, PRODUCTION_LOG_TABLE } from '@mlops/core/listing';
 import { RegistryClient } from '@mlops/registry-client';
 import { TRAINING_WORKFLOW_ID } from '@mlops/temporal';
 import { freePort } from '../support/free-port.js';
@@ -16,6 +18,16 @@ const cliMain = join(root, 'packages/cli/src/main.ts');
 const tsxLoader = import.meta.resolve('tsx');
 
 const seedExample = EXAMPLE_LISTING;
+
+/** better-sqlite3, a dependency of the API (not of the repository root), to read its production log. */
+type ReadonlyDatabase = {
+  prepare(sql: string): { all(): unknown[] };
+  close(): void;
+};
+const Database = createRequire(join(root, 'packages/api/package.json'))('better-sqlite3') as new (
+  file: string,
+  options: { readonly: boolean },
+) => ReadonlyDatabase;
 
 /** Processes whose working folder is `dir` (the stack's children run there). */
 function processesIn(dir: string): number[] {
@@ -31,11 +43,93 @@ function processesIn(dir: string): number[] {
   return pids;
 }
 
-function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
+/** The one process in `dir` whose command line contains `fragment`. */
+function processWith(dir: string, fragment: string): number {
+  const found = processesIn(dir).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(fragment);
+    } catch {
+      return false;
+    }
+  });
+  expect(found, `processes running "${fragment}"`).toHaveLength(1);
+  return found[0]!;
+}
+
+function isPortOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const done = (open: boolean) => (socket.destroy(), resolve(open));
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Keeps `concurrency` POST /predict requests going, each with a unique address, until stop() is
+ * called or the API stops answering. Collects the addresses answered 200 and the other outcomes.
+ */
+function predictionLoad(apiUrl: string, prefix: string, concurrency: number) {
+  const answered: string[] = [];
+  const failures: string[] = [];
+  let stopped = false;
+  let next = 0;
+  const client = async () => {
+    while (!stopped) {
+      const address = `${prefix}-${next++}`;
+      try {
+        const response = await fetch(`${apiUrl}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...seedExample, address }),
+        });
+        await response.arrayBuffer();
+        if (response.status === 200) answered.push(address);
+        else failures.push(`${address}: ${response.status}`);
+      } catch (error) {
+        failures.push(`${address}: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+    }
+  };
+  const done = Promise.all(Array.from({ length: concurrency }, client));
+  return {
+    answered,
+    failures,
+    async stop() {
+      stopped = true;
+      await done;
+    },
+    done,
+  };
+}
+
+function loggedAddresses(dir: string): Set<string> {
+  const db = new Database(join(dir, 'data', 'production', PRODUCTION_LOG_FILE), { readonly: true });
+  try {
+    const rows = db.prepare(`SELECT address FROM ${PRODUCTION_LOG_TABLE}`).all() as { address: string }[];
+    return new Set(rows.map((row) => row.address));
+  } finally {
+    db.close();
+  }
+}
+
+/** `mlops <args>` in `cwd`; `detached` gives it a process group of its own, as a terminal does. */
+function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv, detached = false): ChildProcess {
   return spawn(process.execPath, ['--import', tsxLoader, cliMain, ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
 }
 
@@ -47,6 +141,7 @@ describe('the whole stack, natively', () => {
   let apiUrl: string;
   let registryUrl: string;
   let temporalAddress: string;
+  let ports: number[];
 
   const waitForOutput = (pattern: RegExp, timeoutMs: number) =>
     new Promise<void>((resolve, reject) => {
@@ -75,6 +170,7 @@ describe('the whole stack, natively', () => {
       freePort(),
       freePort(),
     ]);
+    ports = [temporalPort, uiPort, registryPort, apiPort];
     apiUrl = `http://127.0.0.1:${apiPort}`;
     registryUrl = `http://127.0.0.1:${registryPort}`;
     temporalAddress = `127.0.0.1:${temporalPort}`;
@@ -93,7 +189,7 @@ describe('the whole stack, natively', () => {
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
     };
-    stack = runCli(['start'], dir, env);
+    stack = runCli(['start'], dir, env, true);
     stack.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     stack.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitForOutput(/The stack is up/, 600_000);
@@ -186,11 +282,76 @@ describe('the whole stack, natively', () => {
     expect(result.decision).toHaveProperty('promoted');
   }, 180_000);
 
-  it('stops every process on Ctrl-C', async () => {
+  it('restarts a killed registry and Temporal dev server while the API keeps answering', async () => {
+    const load = predictionLoad(apiUrl, 'supervised', 4);
+    const registryPid = processWith(dir, 'registry/src/main.ts');
+    const temporalPid = processWith(dir, 'start-dev');
+    process.kill(registryPid, 'SIGKILL');
+    process.kill(temporalPid, 'SIGKILL');
+    const temporalPort = Number(temporalAddress.split(':')[1]);
+    await until('Temporal accepts connections again', () => isPortOpen(temporalPort), 60_000);
+    await until(
+      'the registry answers /health again',
+      () =>
+        fetch(`${registryUrl}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      60_000,
+    );
+    // Still up 2 s after the restarts: the stack did not stop around them.
+    await new Promise((r) => setTimeout(r, 2000));
+    await load.stop();
+    expect(load.failures).toEqual([]);
+    expect(load.answered.length).toBeGreaterThan(20);
+    expect(stack.exitCode).toBeNull();
+    expect(processWith(dir, 'registry/src/main.ts')).not.toBe(registryPid);
+    expect(processWith(dir, 'start-dev')).not.toBe(temporalPid);
+    expect(output).toMatch(/registry exited unexpectedly \(SIGKILL\); restarting it in 1 s/);
+    expect(output).toMatch(/temporal restarted \(pid \d+, restart 1\)/);
+
+    // The restarted server kept its state (data/temporal/temporal.db): the first training is known.
+    // (It may have started another run since: the previous test triggered the schedule.)
+    const connection = await Connection.connect({ address: temporalAddress });
+    try {
+      const client = new Client({ connection });
+      const runs = [];
+      for await (const run of client.workflow.list({ query: `WorkflowId = '${TRAINING_WORKFLOW_ID}'` })) {
+        runs.push(run.status.name);
+      }
+      expect(runs).toContain('COMPLETED');
+    } finally {
+      await connection.close();
+    }
+  }, 120_000);
+
+  it('stops every process on Ctrl-C and keeps every answered prediction', async () => {
     const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
-    stack.kill('SIGINT');
+    const load = predictionLoad(apiUrl, 'ctrl-c', 16);
+    await new Promise((r) => setTimeout(r, 1000));
+    // A terminal's Ctrl-C: SIGINT to every process of the foreground group.
+    process.kill(-stack.pid!, 'SIGINT');
     expect(await exited).toBe(0);
+    await load.done;
     // Children get SIGTERM and a grace period before the stack exits; nothing may remain.
     expect(processesIn(dir)).toEqual([]);
+    expect(load.answered.length).toBeGreaterThan(20);
+    const logged = loggedAddresses(dir);
+    expect(load.answered.filter((address) => !logged.has(address))).toEqual([]);
+    for (const port of ports) expect(await isPortOpen(port), `port ${port}`).toBe(false);
   }, 60_000);
+
+  it('stops every process when only the top process gets SIGTERM', async () => {
+    output = '';
+    stack = runCli(['start'], dir, env, true);
+    stack.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    stack.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitForOutput(/The stack is up/, 300_000);
+    expect(processesIn(dir).length).toBeGreaterThanOrEqual(5);
+    const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
+    stack.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(processesIn(dir)).toEqual([]);
+    for (const port of ports) expect(await isPortOpen(port), `port ${port}`).toBe(false);
+  }, 320_000);
 });

@@ -1,7 +1,7 @@
 import { createLogger, loadConfigOrExit } from '@mlops/core';
 import { closeOnSignals, startApi } from './server.js';
 
-/** Entry point: reads the configuration, listens on API_HOST:API_PORT, shuts down on SIGTERM/SIGINT. */
+/** Entry point: reads the configuration, listens on API_HOST:API_PORT, shuts down on SIGINT, SIGTERM or SIGHUP. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });

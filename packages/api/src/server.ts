@@ -40,17 +40,30 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   };
 }
 
+/** The signals that stop the API: a terminal's Ctrl-C, a supervisor's stop, a closed terminal. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
- * Closes the API gracefully on SIGTERM or SIGINT (requests in flight finish, the production log is
- * flushed), then exits with status 0. A second signal, or a close taking longer than `timeoutMs`
- * (default 10,000), exits at once with status 1.
+ * Closes the API gracefully on SIGINT, SIGTERM or SIGHUP (requests in flight finish, the production
+ * log is flushed), then exits with status 0.
+ *
+ * A further signal during the shutdown cuts the connections still open (their requests were not
+ * answered, so nothing acknowledged is lost) but still waits for the production log to commit what
+ * is queued: every answered prediction is in the log. This matters because one Ctrl-C often arrives
+ * twice: the terminal signals the whole process group and a wrapper (pnpm, `mlops api`, the stack)
+ * passes on a signal of its own. Only a close taking longer than `timeoutMs` (default 10,000) exits
+ * without it, with status 1.
  */
 export function closeOnSignals(running: RunningApi, logger: Logger, timeoutMs = 10_000): void {
   let shuttingDown = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
-      logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
+      logger.warn(
+        { signal },
+        'already shutting down: cutting open connections, still committing the production log',
+      );
+      running.app.server.closeAllConnections();
+      return;
     }
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight and flushing the production log');
@@ -70,6 +83,5 @@ export function closeOnSignals(running: RunningApi, logger: Logger, timeoutMs = 
       },
     );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 }

@@ -54,7 +54,7 @@ export class ApiProcess {
    */
   static async start(
     env: Record<string, string>,
-    options: { ready?: boolean; timeoutMs?: number } = {},
+    options: { ready?: boolean; timeoutMs?: number; ownProcessGroup?: boolean } = {},
   ): Promise<ApiProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot, 'src', 'main.ts')], {
@@ -68,6 +68,8 @@ export class ApiProcess {
         API_PORT: String(port),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own lets a test signal it the way a terminal does (kill(-pid)).
+      detached: options.ownProcessGroup === true,
     });
     const api = new ApiProcess(child, port);
     await api.waitFor(options.ready === false ? '/health' : '/ready', options.timeoutMs ?? 60_000);
@@ -94,6 +96,11 @@ export class ApiProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`api: ${path} not 200 after ${timeoutMs} ms:\n${this.stderr}`);
+  }
+
+  /** Resolves when the process has exited. */
+  get exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exitInfo;
   }
 
   /** Sends a signal and waits for the process to exit. */

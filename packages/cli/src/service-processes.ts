@@ -24,3 +24,16 @@ export function serviceEntryFile(service: ServiceName): string {
 export function typescriptLoaderArgs(): string[] {
   return ['--import', import.meta.resolve('tsx')];
 }
+
+/**
+ * The Node arguments that run a service as a child of the CLI: the TypeScript loader, the watch
+ * that stops the service when the CLI is gone (parent-watch-preload.mjs), the entry module.
+ */
+export function serviceProcessArgs(service: ServiceName): string[] {
+  return [
+    ...typescriptLoaderArgs(),
+    '--import',
+    import.meta.resolve('./parent-watch-preload.mjs'),
+    serviceEntryFile(service),
+  ];
+}

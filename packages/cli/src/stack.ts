@@ -6,7 +6,7 @@ import { writeSyntheticListings } from '@mlops/core/synthetic';
 import { TRAINING_WORKFLOW_ID } from '@mlops/temporal';
 import { withTemporalClient } from './temporal-client.js';
 import { ProcessGroup, type ManagedChild } from './process-group.js';
-import { serviceEntryFile, typescriptLoaderArgs, type ServiceName } from './service-processes.js';
+import { serviceProcessArgs, type ServiceName } from './service-processes.js';
 import { devServerCommand, isPortOpen, waitForPort } from './temporal-server.js';
 
 /** Rows of the synthetic listings generated on a first start with an empty data/raw/. */
@@ -18,14 +18,15 @@ export interface StackOptions {
   output?: NodeJS.WritableStream;
   /** How long to wait for the first model to be trained and served. Default 15 min. */
   readyTimeoutMs?: number;
+  /** Aborting it while the stack starts stops what was started and rejects. */
+  signal?: AbortSignal;
 }
 
 export interface RunningStack {
   config: Config;
   urls: { temporalUi: string; registry: string; api: string; apiDocs: string };
   group: ProcessGroup;
-  /** Resolves when a child ends unexpectedly (the stack is then stopped) with its name. */
-  failed: Promise<string>;
+  /** Stops every service (see ProcessGroup.stopAll); calling it again returns the same stop. */
   stop(): Promise<void>;
 }
 
@@ -114,6 +115,7 @@ function hasListings(rawDir: string): boolean {
  * server (unless one already answers at TEMPORAL_ADDRESS), the registry, the
  * training and monitoring workers and the API. Resolves once the API serves a
  * model; on a first start that includes generating listings and training.
+ * From then on a crashed service is restarted with a backoff (see ProcessGroup).
  */
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -128,15 +130,16 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     LOG_FORMAT: process.env.LOG_FORMAT ?? ((output as NodeJS.WriteStream).isTTY ? 'pretty' : 'json'),
   };
 
+  // Until the stack is up, a service that ends is a failure to start (a bad configuration, a port
+  // taken): report it and stop. Once up, the group restarts crashed services instead.
   let failure: string | undefined;
-  let reportFailure!: (name: string) => void;
-  const failed = new Promise<string>((r) => (reportFailure = r));
+  let ready = false;
   group.onUnexpectedExit = (child: ManagedChild, code) => {
+    if (failure !== undefined || ready) return;
     failure = `${child.name} exited unexpectedly (${code}); stopping the stack`;
     say(failure);
-    reportFailure(child.name);
   };
-  const check = () => failure;
+  const check = () => failure ?? (options.signal?.aborted ? 'stopped before the stack was up' : undefined);
 
   try {
     const rawDir = join(config.DATA_DIR, 'raw');
@@ -167,7 +170,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       group.start({
         name,
         command: process.execPath,
-        args: [...typescriptLoaderArgs(), serviceEntryFile(name)],
+        args: serviceProcessArgs(name),
         env: childEnv,
       });
 
@@ -198,13 +201,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       api: apiUrl,
       apiDocs: `${apiUrl}/docs`,
     };
-    return {
-      config,
-      urls,
-      group,
-      failed,
-      stop: () => group.stopAll(),
-    };
+    ready = true;
+    group.superviseRestarts(say);
+    return { config, urls, group, stop: () => group.stopAll() };
   } catch (error) {
     await group.stopAll();
     throw error;
@@ -227,6 +226,7 @@ export function readyBanner(urls: RunningStack['urls']): string {
     `  curl -s -X POST ${urls.api}/predict -H 'content-type: application/json' \\`,
     `    -d '${example}'`,
     '',
+    'A service that crashes is restarted (after 1 s, doubling to 30 s); the others keep running.',
     'Press Ctrl-C to stop everything.',
     '',
   ].join('\n');

@@ -8,28 +8,33 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '@mlops/core';
 import { processIo, type CommandIo } from '../command-io.js';
-import { serviceEntryFile, typescriptLoaderArgs, type ServiceName } from '../service-processes.js';
+import { serviceProcessArgs, type ServiceName } from '../service-processes.js';
+import { listenForStop, whenAborted } from '../stop-signals.js';
 import { startTemporalDevServer } from '../temporal-server.js';
 
 /**
- * Runs a service's entry module as a child process with this terminal, passes
- * SIGINT/SIGTERM on, and ends with its exit code.
+ * Runs a service's entry module as a child process writing to this terminal, and ends with its
+ * exit code. The child runs in a process group of its own, so a Ctrl-C reaches it once, from here,
+ * not twice (from the terminal and from here); any stop request (SIGINT, SIGTERM, SIGHUP, the end
+ * of the parent process) is passed on once, further ones are not. The child also stops by itself
+ * when this process is gone (parent-watch-preload.mjs).
  */
 async function runService(name: ServiceName): Promise<void> {
-  const child = spawn(process.execPath, [...typescriptLoaderArgs(), serviceEntryFile(name)], {
-    stdio: 'inherit',
+  const child = spawn(process.execPath, serviceProcessArgs(name), { stdio: 'inherit', detached: true });
+  const stop = listenForStop();
+  const exited = new Promise<number>((resolve) => {
+    child.once('error', () => resolve(1));
+    child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
+  void whenAborted(stop.signal).then((reason) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(reason.startsWith('SIG') ? (reason as NodeJS.Signals) : 'SIGTERM');
+    }
+  });
   try {
-    const code = await new Promise<number>((resolve) =>
-      child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))),
-    );
-    process.exitCode = code;
+    process.exitCode = await exited;
   } finally {
-    process.off('SIGINT', forward);
-    process.off('SIGTERM', forward);
+    stop.dispose();
   }
 }
 
@@ -68,10 +73,12 @@ export function temporalCommand(io: CommandIo = processIo): Command {
         onOutput: (line) => io.stderr.write(`${line}\n`),
       });
       io.stdout.write(`Temporal dev server on ${server.address}, web UI ${server.uiUrl} (Ctrl-C to stop)\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await server.stop();
+      const stop = listenForStop();
+      try {
+        await whenAborted(stop.signal);
+        await server.stop();
+      } finally {
+        stop.dispose();
+      }
     });
 }
