@@ -15,7 +15,7 @@ import { readModelBundle } from '../src/model-loading.js';
 import { ModelSource } from '../src/model-source.js';
 import { ProductionLog } from '../src/production-log.js';
 import { startApi, type RunningApi } from '../src/server.js';
-import { cachedPythonVenv, type PythonVenv } from './python-venv.js';
+import { cachedPythonVenv, type PythonVenv } from '../../../test/support/python-venv.js';
 import { InMemoryRegistry } from './rule-bundles.js';
 import { trainedBundle } from './trained-bundles.js';
 

@@ -4,64 +4,26 @@
  * outside the repository (~/.cache/mlops/mlflow-venv, or MLOPS_MLFLOW_VENV)
  * and is reused across runs. Skipped only when python3 or PyPI is unavailable.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedPythonVenv, type PythonVenv } from '../../../test/support/python-venv.js';
 import { tempRegistry, type TempRegistry } from './temp-registry.js';
 
 const VENV = process.env.MLOPS_MLFLOW_VENV ?? join(homedir(), '.cache', 'mlops', 'mlflow-venv');
 /** The client major version this registry is checked against; override to try another. */
 const MLFLOW_SPEC = process.env.MLOPS_MLFLOW_SPEC ?? 'mlflow-skinny>=3,<4';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'python', 'mlflow_client_flow.py');
-const PYTHON = join(VENV, 'bin', 'python');
-/** pip's words for "could not reach the index" (a wrong version spec, which lists versions, is not one of them). */
-const NETWORK_FAILURE =
-  /NewConnectionError|Max retries exceeded|Temporary failure in name resolution|Network is unreachable|Connection refused|ProxyError|SSLError|ReadTimeoutError|timed out/i;
-
-interface Prepared {
-  ready: boolean;
-  reason?: string;
-}
-
-/** Creates (once) the cached virtualenv with mlflow-skinny; says why when that is impossible here. */
-function prepareVenv(): Prepared {
-  if (spawnSync('python3', ['--version']).status !== 0)
-    return { ready: false, reason: 'python3 is not installed' };
-  if (existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import mlflow']).status === 0) return { ready: true };
-  // Build next to the final place and rename, so a half-built venv is never reused.
-  const building = `${VENV}.building-${process.pid}`;
-  rmSync(building, { recursive: true, force: true });
-  mkdirSync(dirname(VENV), { recursive: true });
-  const venv = spawnSync('python3', ['-m', 'venv', building], { encoding: 'utf8' });
-  if (venv.status !== 0) return { ready: false, reason: `python3 -m venv failed: ${venv.stderr.trim()}` };
-  const pip = spawnSync(join(building, 'bin', 'pip'), ['install', '--quiet', MLFLOW_SPEC], {
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
-  if (pip.status !== 0) {
-    rmSync(building, { recursive: true, force: true });
-    const output = `${pip.stdout}\n${pip.stderr}`;
-    if (NETWORK_FAILURE.test(output) || pip.error) {
-      return {
-        ready: false,
-        reason: `PyPI is not reachable (pip install ${MLFLOW_SPEC} failed): ${output.trim().slice(-300)}`,
-      };
-    }
-    throw new Error(`pip install ${MLFLOW_SPEC} failed:\n${output}`);
-  }
-  rmSync(VENV, { recursive: true, force: true });
-  renameSync(building, VENV);
-  return { ready: true };
-}
 
 function runPython(
+  python: string,
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPT], {
+    const child = spawn(python, [SCRIPT], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -78,12 +40,12 @@ function runPython(
   });
 }
 
-let prepared: Prepared;
+let prepared: PythonVenv;
 let registry: TempRegistry;
 let url: string;
 
 beforeAll(async () => {
-  prepared = prepareVenv();
+  prepared = cachedPythonVenv(VENV, MLFLOW_SPEC, 'mlflow');
   registry = tempRegistry();
   url = await registry.app.listen({ port: 0, host: '127.0.0.1' });
 }, 660_000);
@@ -98,7 +60,7 @@ describe('the official MLflow Python client', () => {
       context.skip(prepared.reason);
       return;
     }
-    const result = await runPython({
+    const result = await runPython(prepared.python, {
       MLFLOW_TRACKING_URI: url,
       // Fail fast instead of the client's minutes of retries if something answers 5xx.
       MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0',

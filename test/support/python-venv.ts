@@ -11,7 +11,7 @@ const NETWORK_FAILURE =
 
 /**
  * A virtualenv at `dir` holding `spec` from PyPI, built once and reused across runs (the registry's
- * MLflow client test keeps its client the same way). It is built next to `dir` and renamed into
+ * MLflow client test and the API's schema fuzzer use it). It is built next to `dir` and renamed into
  * place, so a half-built one is never reused; run its tools as `python -m`, since the renamed
  * console scripts still name the build folder. Not ready only when python3 or PyPI is unavailable;
  * a missing venv module or any other pip failure throws.
