@@ -194,9 +194,7 @@ export async function startWorker(start: WorkerStart): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: start.taskQueue,
     workflowsPath: start.workflowsPath,
-    ...(config.TEMPORAL_WORKFLOW_BUNDLE === undefined
-      ? {}
-      : { workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE }),
+    workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
     activities: start.activities(logger),
     logger,
     onRunning: onRunning && (() => withClient(config, logger, (client) => onRunning({ client, logger }))),
