@@ -3,6 +3,7 @@
 #   - the Temporal CLI (dev server), built once from its Go module and cached outside the clone;
 #   - Chromium, from Debian's packages, for the registry UI tests;
 #   - python3 with its venv module, from Debian's packages, for the MLflow client and schemathesis tests.
+#   - the PostgreSQL server, from Debian's packages, and SeaweedFS (S3), built from its Go module, for the scale-out tests.
 # Re-running it is cheap: everything already present is left alone.
 set -euo pipefail
 
@@ -49,4 +50,37 @@ elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
 else
   echo "prereqs: python3 with its venv module is missing; install it (Debian: apt-get install python3-venv)." >&2
   exit 1
+fi
+
+# PostgreSQL server for the scale-out tests (registry, production log); each test starts a throw-away cluster.
+if [ -n "${MLOPS_TEST_POSTGRES_URL:-}" ] || [ -n "${PG_BIN:-}" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "prereqs: postgresql found"
+elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  echo "prereqs: installing postgresql from Debian's packages"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  # The package starts a cluster of its own; the tests never use it.
+  (command -v pg_ctlcluster >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | while read -r version name _; do
+    pg_ctlcluster "$version" "$name" stop || true
+  done) || true
+else
+  echo "prereqs: the PostgreSQL server is missing; install it (Debian: apt-get install postgresql), set PG_BIN, or MLOPS_TEST_POSTGRES_URL." >&2
+  exit 1
+fi
+
+# SeaweedFS (an S3-compatible object store, Apache-2.0) for the S3 artifact tests, built once from its Go module.
+SEAWEEDFS_VERSION="v0.0.0-20261109003541-7506e5f91cd6"
+if [ -n "${WEED_BIN:-}" ] && [ -x "${WEED_BIN}" ] || [ -x "$TOOLS_DIR/weed" ] || command -v weed >/dev/null 2>&1; then
+  echo "prereqs: SeaweedFS found"
+else
+  if ! command -v go >/dev/null 2>&1; then
+    echo "prereqs: SeaweedFS (weed) is missing and Go is not installed; install Go or put 'weed' on PATH (WEED_BIN)." >&2
+    exit 1
+  fi
+  echo "prereqs: building SeaweedFS $SEAWEEDFS_VERSION into $TOOLS_DIR (several minutes, once)"
+  mkdir -p "$TOOLS_DIR"
+  GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download "github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION"
+  # Its go.mod has replace directives, which `go install pkg@version` refuses: build inside the module instead.
+  (cd "$(go env GOMODCACHE)/github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION" &&
+    GOTOOLCHAIN=local GOFLAGS=-mod=mod go build -o "$TOOLS_DIR/weed" ./weed)
 fi
