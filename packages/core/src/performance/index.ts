@@ -48,3 +48,4 @@ export {
   type PerformanceWindowEvaluation,
   evaluatePerformanceWindow,
 } from './window.js';
+export { profileModel, profileMetrics } from './model-profile.js';
