@@ -1,7 +1,7 @@
 /**
- * A throw-away S3-compatible object store for tests: SeaweedFS (`weed server
- * -s3`) with every port a free port of 127.0.0.1, its data (and its unix
- * sockets and logs) in a temp folder removed on stop, one S3
+ * A throw-away S3-compatible object store for tests: SeaweedFS (`weed mini`)
+ * with every port a free port of 127.0.0.1, its data and logs in a temp
+ * folder removed on stop, one S3
  * identity so requests are signed as on AWS, and one bucket created.
  *
  * The `weed` binary comes from WEED_BIN, ~/.cache/mlops/bin/weed (where
@@ -158,26 +158,28 @@ export async function startS3Server(): Promise<S3Server> {
     filerGrpc: await freePort(),
     s3: await freePort(),
     s3Grpc: await freePort(),
+    admin: await freePort(),
+    adminGrpc: await freePort(),
   };
+  // `weed mini`: master, volume server, filer and S3 gateway in one process, tuned for a single
+  // machine. Unlike `weed server` it accepts writes as soon as its volume server has reported
+  // (about 2 s after the start instead of about 10 s).
   const args = [
     '-v=0',
-    'server',
+    'mini',
     '-ip=127.0.0.1',
     '-ip.bind=127.0.0.1',
     `-dir=${dataDir}`,
     `-master.port=${ports.master}`,
     `-master.port.grpc=${ports.masterGrpc}`,
-    // Small volumes: a test writes megabytes, not the default 30 GB per volume.
+    '-master.telemetry=false',
+    // Small volumes: a test writes megabytes, not gigabytes.
     '-master.volumeSizeLimitMB=64',
-    '-volume.max=0',
     `-volume.port=${ports.volume}`,
     `-volume.port.grpc=${ports.volumeGrpc}`,
-    '-volume.preStopSeconds=0',
-    '-filer',
     `-filer.port=${ports.filer}`,
     `-filer.port.grpc=${ports.filerGrpc}`,
     `-filer.localSocket=${join(dir, 'filer.sock')}`,
-    '-s3',
     `-s3.port=${ports.s3}`,
     `-s3.port.grpc=${ports.s3Grpc}`,
     `-s3.localSocket=${join(dir, 's3.sock')}`,
@@ -186,8 +188,14 @@ export async function startS3Server(): Promise<S3Server> {
     `-s3.config=${identities}`,
     // As on AWS: writing to a missing bucket fails instead of creating it.
     '-s3.autoCreateBucket=false',
+    '-webdav=false',
+    // The admin server always listens; give it free ports too (the UI itself is off).
+    '-admin.ui=false',
+    `-admin.port=${ports.admin}`,
+    `-admin.port.grpc=${ports.adminGrpc}`,
+    '-admin.port.legacy=0',
   ];
-  // Its own process group, so stop() ends the whole server; TMPDIR keeps its sockets and logs in `dir`.
+  // Its own process group, so stop() ends the whole server; TMPDIR keeps its log files in `dir`.
   const child = spawn(weed, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -212,21 +220,30 @@ export async function startS3Server(): Promise<S3Server> {
 
   const endpoint = `http://127.0.0.1:${ports.s3}`;
   const config = clientConfig(endpoint, region, credentials);
-  const admin = new S3Client(config);
+  // One attempt per call: the readiness loop retries at its own pace instead of the SDK's backoff.
+  const admin = new S3Client({ ...config, maxAttempts: 1 });
   const stop = async (): Promise<void> => {
     admin.destroy();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       killGroup('SIGTERM');
-      // weed's graceful shutdown can wait on its peers; a test server's data is thrown away anyway.
-      const timer = setTimeout(() => killGroup('SIGKILL'), 3_000);
+      // A graceful stop takes about 3 s; the data is thrown away, so do not wait that long.
+      const timer = setTimeout(() => killGroup('SIGKILL'), 1_000);
       await exited;
       clearTimeout(timer);
     }
     process.removeListener('exit', onExit);
     rmSync(dir, { recursive: true, force: true });
-    // The master's gRPC socket ignores TMPDIR; it carries our port in its name.
-    rmSync(join('/tmp', `seaweedfs-master-grpc-${ports.masterGrpc}.sock`), { force: true });
+    // The gRPC unix sockets always go to /tmp, named by our ports; a killed server leaves them.
+    for (const [name, port] of [
+      ['master-grpc', ports.masterGrpc],
+      ['volume-grpc', ports.volumeGrpc],
+      ['filer-grpc', ports.filerGrpc],
+      ['s3-grpc', ports.s3Grpc],
+      ['admin-grpc', ports.adminGrpc],
+    ] as const) {
+      rmSync(join('/tmp', `seaweedfs-${name}-${port}.sock`), { force: true });
+    }
   };
   const createBucket = bucketCreator(admin);
   let bucket = '';

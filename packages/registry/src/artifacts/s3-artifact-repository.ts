@@ -92,7 +92,20 @@ export class S3ArtifactRepository implements ArtifactRepository {
   }
 
   async verify(): Promise<void> {
-    await this.send(() => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      // A HEAD answer has no body, so a 403 does not say whether the key, the
+      // signature or the permission is wrong; a listing's error body does.
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) {
+        await this.send(() =>
+          this.client.send(
+            new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }),
+          ),
+        );
+      }
+      throw s3Failure(error, this.target);
+    }
   }
 
   async close(): Promise<void> {
