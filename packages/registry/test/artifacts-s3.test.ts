@@ -310,5 +310,9 @@ describe('a misconfigured or unreachable store', () => {
     expect(errorOf(put)).toMatchObject({ status: 500, error_code: 'INTERNAL_ERROR' });
     expect(errorOf(put).message).toContain(`s3://${bucket}/registry`);
     expect(errorOf(put).message).toMatch(/the bucket does not exist/);
+    // A missing bucket is not a missing artifact: no 404 that a client would take as "deleted".
+    const get = await registry.app.inject({ method: 'GET', url: `${ART}/${runPath}/a.txt` });
+    expect(errorOf(get)).toMatchObject({ status: 500, error_code: 'INTERNAL_ERROR' });
+    expect(errorOf(get).message).toMatch(/the bucket does not exist/);
   });
 });

@@ -40,9 +40,13 @@ const PARTS_IN_FLIGHT = 2;
 /** DeleteObjects takes at most 1000 keys per request. */
 const DELETE_BATCH = 1000;
 
+/**
+ * True for a missing object: NoSuchKey, or NotFound from a HEAD (which has no
+ * body to say more). A missing bucket (NoSuchBucket) is not a missing artifact.
+ */
 function isMissing(error: unknown): boolean {
-  const shape = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return shape.name === 'NoSuchKey' || shape.name === 'NotFound' || shape.$metadata?.httpStatusCode === 404;
+  const name = (error as { name?: string }).name;
+  return name === 'NoSuchKey' || name === 'NotFound';
 }
 
 /** Artifacts as objects under `s3://bucket/prefix`. */
