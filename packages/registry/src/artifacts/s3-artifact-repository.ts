@@ -64,8 +64,9 @@ export class S3ArtifactRepository implements ArtifactRepository {
     this.target = { location: this.location, endpoint: settings.endpoint };
     this.client = new S3Client({
       ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
-      // Custom endpoints rarely care about the region, but the signer needs one.
-      region: settings.region ?? (settings.endpoint ? 'us-east-1' : undefined),
+      // Custom endpoints rarely care about the region, but the signer needs one. Without
+      // either, the SDK looks for it itself (AWS_REGION, profiles).
+      ...(settings.region || settings.endpoint ? { region: settings.region ?? 'us-east-1' } : {}),
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
       // A bucket in another region than AWS_REGION still works (one extra round trip).
       followRegionRedirects: true,

@@ -91,6 +91,9 @@ export function s3Failure(error: unknown, target: S3Target): RegistryError {
       `access denied (${name}); the credentials are refused or lack permission on the bucket`,
     );
   }
+  if (/region is missing/i.test(shape.message ?? '')) {
+    return fail('INTERNAL_ERROR', 'no region configured; set AWS_REGION to the region of the bucket');
+  }
   if (name === 'PermanentRedirect' || status === 301) {
     return fail('INTERNAL_ERROR', 'the bucket is in another region; set AWS_REGION to its region');
   }
