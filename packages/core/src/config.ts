@@ -60,6 +60,35 @@ const originList = z
     }
     return origins;
   });
+/**
+ * An artifact root: a folder, or an S3 location `s3://bucket[/prefix]` (the
+ * registry checks the prefix's segments and the bucket itself on start).
+ */
+const artifactRoot = z
+  .string()
+  .min(1)
+  .refine(
+    (text) => {
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(text) || /^[a-z]:[\\/]/i.test(text)) return true;
+      const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(text);
+      return (
+        match !== null && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(match[1]!) && !match[1]!.includes('..')
+      );
+    },
+    {
+      message:
+        'expected a folder or s3://bucket[/prefix] (bucket: 3-63 lowercase letters, digits, dots and hyphens; no other URL schemes)',
+    },
+  );
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+  .pipe(
+    z
+      .url({ protocol: /^https?$/, message: 'expected an http(s) URL such as http://127.0.0.1:8333' })
+      .optional(),
+  );
 const optionalText = z
   .string()
   .optional()
@@ -78,7 +107,8 @@ export const configSchema = z.object({
   REGISTRY_HOST: z.string().min(1).default('0.0.0.0'),
   REGISTRY_URL: url.default('http://localhost:5000'),
   REGISTRY_DB: z.string().min(1).default('mlruns/registry.db'),
-  REGISTRY_ARTIFACT_ROOT: z.string().min(1).default('mlruns'),
+  /** Artifact folder, or `s3://bucket[/prefix]` for an S3-compatible object store shared by replicas. */
+  REGISTRY_ARTIFACT_ROOT: artifactRoot.default('mlruns'),
   REGISTRY_TOKEN: optionalText,
   /** Web origins besides the registry's own whose pages may write to it (comma-separated). */
   REGISTRY_ALLOWED_ORIGINS: originList,
@@ -86,6 +116,22 @@ export const configSchema = z.object({
   REGISTRY_BODY_LIMIT: positiveInt.default(1_048_576),
   /** Largest artifact upload the registry accepts, in bytes. */
   REGISTRY_UPLOAD_LIMIT: positiveInt.default(104_857_600),
+
+  /**
+   * The S3 client of an `s3://` artifact root, under the AWS SDK's standard names. Credentials left
+   * unset fall back to the SDK's other sources (profiles, instance and container roles).
+   */
+  AWS_ACCESS_KEY_ID: optionalText,
+  AWS_SECRET_ACCESS_KEY: optionalText,
+  AWS_SESSION_TOKEN: optionalText,
+  /** Region of the bucket; with a custom endpoint and no region, us-east-1. */
+  AWS_REGION: optionalText,
+  /** A custom S3 endpoint (SeaweedFS, MinIO, Ceph...): path-style addressing is used with it. */
+  AWS_ENDPOINT_URL_S3: optionalUrl,
+  /** The same for every AWS service; AWS_ENDPOINT_URL_S3 wins when both are set. */
+  AWS_ENDPOINT_URL: optionalUrl,
+  /** MLflow's name for the S3 endpoint, accepted when neither AWS name is set. */
+  MLFLOW_S3_ENDPOINT_URL: optionalUrl,
 
   API_PORT: port.default(8081),
   API_HOST: z.string().min(1).default('0.0.0.0'),

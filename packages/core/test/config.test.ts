@@ -43,6 +43,53 @@ describe('REGISTRY_ALLOWED_ORIGINS', () => {
   });
 });
 
+describe('REGISTRY_ARTIFACT_ROOT and the S3 variables', () => {
+  it('takes a folder or an s3://bucket[/prefix] location', () => {
+    for (const root of [
+      'mlruns',
+      '/srv/mlruns',
+      'C:\\mlruns',
+      's3://mlops-artifacts',
+      's3://my.bucket-1/registry/a',
+    ]) {
+      expect(loadConfig({ REGISTRY_ARTIFACT_ROOT: root }).REGISTRY_ARTIFACT_ROOT).toBe(root);
+    }
+  });
+
+  it.each([
+    's3://Upper',
+    's3://ab',
+    's3:/bucket',
+    's3://',
+    's3://a..b/x',
+    'gs://bucket/x',
+    'file:///srv/mlruns',
+  ])('refuses %s, naming the variable and the expected form', (root) => {
+    expect(() => loadConfig({ REGISTRY_ARTIFACT_ROOT: root })).toThrow(ConfigError);
+    expect(() => loadConfig({ REGISTRY_ARTIFACT_ROOT: root })).toThrow(
+      /REGISTRY_ARTIFACT_ROOT=.*expected a folder or s3:\/\/bucket\[\/prefix\]/,
+    );
+  });
+
+  it('reads the S3 endpoints as http(s) URLs and leaves unset ones undefined', () => {
+    const config = loadConfig({
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:8333',
+      MLFLOW_S3_ENDPOINT_URL: 'https://s3.example.com',
+      AWS_REGION: 'eu-central-1',
+    });
+    expect(config.AWS_ENDPOINT_URL_S3).toBe('http://127.0.0.1:8333');
+    expect(config.MLFLOW_S3_ENDPOINT_URL).toBe('https://s3.example.com');
+    expect(config.AWS_ENDPOINT_URL).toBeUndefined();
+    expect(config.AWS_REGION).toBe('eu-central-1');
+    expect(() => loadConfig({ AWS_ENDPOINT_URL: 'ftp://x' })).toThrow(/AWS_ENDPOINT_URL=.*http\(s\) URL/);
+  });
+
+  it('accepts any text as credentials, so no validation message ever shows a secret', () => {
+    const config = loadConfig({ AWS_ACCESS_KEY_ID: 'AKIA1', AWS_SECRET_ACCESS_KEY: 's/e+c=r' });
+    expect(config.AWS_SECRET_ACCESS_KEY).toBe('s/e+c=r');
+  });
+});
+
 describe('parseDurationMs', () => {
   it.each([
     ['10s', 10_000],

@@ -12,6 +12,7 @@ export interface TempRegistry {
   app: FastifyInstance;
   dir: string;
   dbPath: string;
+  /** The artifact folder (or `s3://` root when the options gave one). */
   artifactRoot: string;
   /** Calls `/api/2.0/mlflow/<endpoint>`: GET fields go to the query, others to a JSON body. */
   call(
@@ -37,8 +38,8 @@ export function tempDir(prefix = 'registry-test-'): string {
 export function tempRegistry(options: Partial<RegistryAppOptions> = {}): TempRegistry {
   const dir = tempDir();
   const dbPath = join(dir, 'registry.db');
-  const artifactRoot = join(dir, 'mlruns');
-  const app = buildApp({ dbPath, artifactRoot, ...options });
+  const artifactRoot = options.artifactRoot ?? join(dir, 'mlruns');
+  const app = buildApp({ dbPath, ...options, artifactRoot });
   const call: TempRegistry['call'] = (method, endpoint, fields = {}, headers = {}) => {
     const url = `/api/2.0/mlflow/${endpoint}`;
     if (method === 'GET') {

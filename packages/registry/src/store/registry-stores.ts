@@ -1,11 +1,14 @@
 /**
  * The registry's shared resources as one named Fastify plugin: the SQLite
  * database (opened and migrated on start, closed on app close), the tracking
- * and model registry stores on it, and the artifact folder.
+ * and model registry stores on it, and the artifact repository (a folder or an
+ * S3 bucket, checked on start).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { ArtifactRepository } from '../artifacts/artifact-repository.js';
+import type { ArtifactRepository } from '../artifacts/artifact-repository.js';
+import { createArtifactRepository } from '../artifacts/artifact-repository-factory.js';
+import type { S3Settings } from '../artifacts/s3-location.js';
 import { openDatabase, type Database } from './database.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 import { SqliteModelRegistryStore, type ModelRegistryStore } from './model-registry-store.js';
@@ -23,11 +26,21 @@ declare module 'fastify' {
 export interface RegistryStoresOptions {
   /** SQLite file path, or `:memory:`. */
   dbPath: string;
-  /** Folder holding `<experiment_id>/<run_id>/artifacts/`. */
+  /** Folder or `s3://bucket[/prefix]` holding `<experiment_id>/<run_id>/artifacts/`. */
   artifactRoot: string;
+  /** How to reach the object store of an `s3://` artifact root. */
+  s3?: S3Settings;
 }
 
 const plugin: FastifyPluginAsync<RegistryStoresOptions> = async (app, options) => {
+  const artifacts = createArtifactRepository(options.artifactRoot, options.s3);
+  // A missing bucket or refused credentials stop the start, not the first upload.
+  try {
+    await artifacts.verify();
+  } catch (error) {
+    await artifacts.close();
+    throw error;
+  }
   const db = openDatabase(options.dbPath);
   const checkpointer =
     options.dbPath === ':memory:'
@@ -39,9 +52,10 @@ const plugin: FastifyPluginAsync<RegistryStoresOptions> = async (app, options) =
   app.decorate('db', db);
   app.decorate('tracking', new SqliteTrackingStore(db));
   app.decorate('modelRegistry', new SqliteModelRegistryStore(db));
-  app.decorate('artifacts', new ArtifactRepository(options.artifactRoot));
+  app.decorate('artifacts', artifacts);
   app.addHook('onClose', async () => {
     await checkpointer?.stop();
+    await artifacts.close();
     // The last connection to close checkpoints the rest of the WAL.
     db.close();
   });
