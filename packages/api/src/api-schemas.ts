@@ -13,6 +13,11 @@ export const probabilitiesSchema = z
   .object({ low: probability, medium: probability, high: probability })
   .describe('Class probabilities; they sum to 1.');
 
+/** The id of one answered listing; POST /feedback refers to it. */
+export const predictionIdSchema = z
+  .uuid()
+  .describe('Id of this prediction (a UUID); send it back with the true category to POST /feedback.');
+
 const modelFields = {
   model_name: z.string().describe('Registered model name.'),
   model_version: z.string().describe('Registry version, or local-<hash> for the local bundle file.'),
@@ -24,6 +29,7 @@ export const predictRequestSchema = listingSchema.meta({ example: EXAMPLE_LISTIN
 
 /** POST /predict answer: the old contract's `price_category`, plus probabilities and the model that answered. */
 export const predictResponseSchema = z.object({
+  prediction_id: predictionIdSchema,
   price_category: z.enum(PRICE_CATEGORIES),
   probabilities: probabilitiesSchema,
   ...modelFields,
@@ -38,7 +44,11 @@ export function batchRequestSchema(limit: number) {
 export const batchResponseSchema = z.object({
   ...modelFields,
   predictions: z.array(
-    z.object({ price_category: z.enum(PRICE_CATEGORIES), probabilities: probabilitiesSchema }),
+    z.object({
+      prediction_id: predictionIdSchema,
+      price_category: z.enum(PRICE_CATEGORIES),
+      probabilities: probabilitiesSchema,
+    }),
   ),
 });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody } from '../error-handler.js';
 import { batchRequestSchema, batchResponseSchema, errorResponseSchema } from '../api-schemas.js';
@@ -50,14 +51,14 @@ export const batchRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, co
       const predictions = request.body.map((listing) => {
         const prediction = model.predictor.predict(listing);
         metrics.countPrediction(prediction.price_category);
-        return { listing, prediction };
+        return { listing, prediction, predictionId: randomUUID() };
       });
       if (productionLog !== null) {
         const durable = wantsDurableLog(request);
         const commits: Promise<number>[] = [];
         let seq = 0;
-        for (const { listing, prediction } of predictions) {
-          const served = servedPrediction(model, listing, prediction, ts);
+        for (const { listing, prediction, predictionId } of predictions) {
+          const served = servedPrediction(model, listing, prediction, ts, predictionId);
           if (durable) commits.push(productionLog.appendDurable(served));
           else seq = productionLog.append(served);
         }
@@ -76,7 +77,8 @@ export const batchRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, co
         model_name: model.name,
         model_version: model.version,
         model_alias: model.alias,
-        predictions: predictions.map(({ prediction }) => ({
+        predictions: predictions.map(({ prediction, predictionId }) => ({
+          prediction_id: predictionId,
           price_category: prediction.price_category,
           probabilities: prediction.probabilities,
         })),
