@@ -230,6 +230,20 @@ export class ProductionLog {
     return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Resolves once every row appended up to `seq` (default: all so far) is no longer queued, without
+   * waiting for rows appended later (unlike flush, which waits for an idle log). Feedback uses it to
+   * find a prediction answered a moment ago.
+   */
+  flushThrough(seq = this.appended): Promise<void> {
+    if (this.durableSeq() >= seq) return Promise.resolve();
+    this.flushSoon();
+    return new Promise<void>((resolve) => {
+      // A dropped row settles the wait too: the caller looks again and reports what is missing.
+      this.waiters.push({ seq, resolve: () => resolve(), reject: () => resolve() });
+    });
+  }
+
   stats(): ProductionLogStats {
     return {
       path: this.path,

@@ -94,6 +94,8 @@ export const configSchema = z.object({
   API_BODY_LIMIT: positiveInt.default(1_048_576),
   /** Largest number of listings in one POST /predict/batch. */
   API_BATCH_LIMIT: positiveInt.default(1000),
+  /** Largest number of items in one POST /feedback batch; the body must also fit API_BODY_LIMIT. */
+  FEEDBACK_BATCH_LIMIT: positiveInt.default(10_000),
   /** Log every API request at info (two JSON lines each); off by default because it costs throughput. */
   API_REQUEST_LOG: z
     .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })

@@ -3,7 +3,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody } from '../error-handler.js';
 import { batchRequestSchema, batchResponseSchema, errorResponseSchema } from '../api-schemas.js';
 import { servedPrediction } from '../production-log.js';
-import { LOG_SEQUENCE_HEADER, noModel, notLogged, wantsDurableLog, type ServingContext } from './replies.js';
+import {
+  LOG_SEQUENCE_HEADER,
+  noModel,
+  noteServedModel,
+  notLogged,
+  wantsDurableLog,
+  type ServingContext,
+} from './replies.js';
 
 /**
  * POST /predict/batch: an array of listings in, one prediction per listing out, in the same order, all
@@ -47,6 +54,7 @@ export const batchRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, co
     async (request, reply) => {
       const model = modelSource.current;
       if (model === null) return noModel(request, reply, context);
+      noteServedModel(request, context, model);
       const ts = Date.now();
       const predictions = request.body.map((listing) => {
         const prediction = model.predictor.predict(listing);

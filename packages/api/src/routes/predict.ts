@@ -9,6 +9,7 @@ import {
   LOG_DURABILITY_HEADER,
   LOG_SEQUENCE_HEADER,
   noModel,
+  noteServedModel,
   notLogged,
   wantsDurableLog,
   type ServingContext,
@@ -45,6 +46,7 @@ export const predictRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, 
     async (request, reply) => {
       const model = modelSource.current;
       if (model === null) return noModel(request, reply, context);
+      noteServedModel(request, context, model);
       const listing = request.body;
       const prediction = model.predictor.predict(listing);
       metrics.countPrediction(prediction.price_category);

@@ -61,6 +61,7 @@ export {
   quantileSorted,
   priceCategoryOf,
   priceThresholdsOf,
+  labelPriceThresholds,
   parseRawListingsCsv,
   loadRawListings,
   formatRawListingsCsv,
