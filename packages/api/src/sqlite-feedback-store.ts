@@ -63,6 +63,8 @@ export class SqliteFeedbackStore implements FeedbackStore {
       mkdirSync(dirname(options.path), { recursive: true });
       this.db = new Database(options.path);
       this.db.pragma('journal_mode = WAL');
+      // As the production log: with WAL, NORMAL survives a process crash; FULL would fsync every request.
+      this.db.pragma('synchronous = NORMAL');
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
       this.db.exec(FEEDBACK_DDL);
       this.db.exec(SERVED_MODELS_DDL);
