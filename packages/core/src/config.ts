@@ -134,6 +134,12 @@ export const configSchema = z.object({
   DRIFT_MIN_SAMPLES: positiveInt.default(200),
   /** Production window: a row count (`5000`) or a duration (`24h`); unset = since the production model went live. */
   DRIFT_WINDOW: optionalText,
+  /** Realized accuracy this far below the held-out accuracy (with enough labels) is a `performance.realized` alert. */
+  PERFORMANCE_REALIZED_DROP: nonNegative.default(0.03),
+  /** Estimated accuracy this far below the held-out accuracy is a `performance.estimated` alert. */
+  PERFORMANCE_ESTIMATED_DROP: nonNegative.default(0.03),
+  /** Labelled rows a window needs before its realized accuracy can alert. */
+  PERFORMANCE_MIN_LABELS: positiveInt.default(200),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -2,7 +2,7 @@
  * `@mlops/core`: configuration, shared names, errors and logging. The domain
  * lives in one subpath per folder: `@mlops/core/listing`, `/sampling`,
  * `/synthetic`, `/features`, `/model`, `/model/forest`, `/model/boosting`,
- * and `/drift`.
+ * `/drift` and `/performance`.
  */
 export {
   DEFAULT_MODEL_NAME,
