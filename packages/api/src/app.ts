@@ -22,7 +22,10 @@ import { ApiMetrics } from './metrics.js';
 import { createModelSource } from './model-loading.js';
 import type { ModelSource } from './model-source.js';
 import { ProductionLog } from './production-log.js';
+import type { FeedbackStore } from './feedback-store.js';
+import { SqliteFeedbackStore } from './sqlite-feedback-store.js';
 import { batchRoutes } from './routes/batch.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { predictRoutes } from './routes/predict.js';
@@ -61,6 +64,11 @@ export interface BuildAppOptions {
    * and flushed and closed when the app closes. null: no production log. An injected log is not closed.
    */
   productionLog?: ProductionLog | null;
+  /**
+   * Where POST /feedback writes. Default (undefined): the SQLite feedback tables in the production
+   * log's file, owned by the app and closed with it; null (or no production log): feedback answers 503.
+   */
+  feedbackStore?: FeedbackStore | null;
   /** Production log batch window in milliseconds, for the default log (default 20). */
   productionLogFlushMs?: number;
   /** Metrics; default: a fresh registry with process metrics. */
@@ -93,6 +101,13 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
           logger,
         })
       : options.productionLog;
+  const ownsFeedback = options.feedbackStore === undefined;
+  const feedbackStore =
+    options.feedbackStore === undefined
+      ? productionLog === null
+        ? null
+        : new SqliteFeedbackStore({ path: productionLog.path })
+      : options.feedbackStore;
   const metrics =
     options.metrics ??
     new ApiMetrics({
@@ -106,6 +121,9 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
     batchLimit: config.API_BATCH_LIMIT,
     refreshIntervalSeconds: config.MODEL_REFRESH_SECONDS,
     startedAt: Date.now(),
+    feedbackStore,
+    feedbackBatchLimit: config.FEEDBACK_BATCH_LIMIT,
+    notedModel: null,
   };
 
   const app = Fastify({
@@ -155,6 +173,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
 
   await app.register(predictRoutes, serving);
   await app.register(batchRoutes, serving);
+  await app.register(feedbackRoutes, serving);
   await app.register(healthRoutes, serving);
   await app.register(readyRoutes, serving);
   await app.register(metricsRoutes, serving);
@@ -171,6 +190,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
   app.addHook('onClose', async () => {
     if (ownsSource) modelSource.stop();
     if (ownsLog) await productionLog?.close();
+    if (ownsFeedback) await feedbackStore?.close();
   });
   return app;
 }

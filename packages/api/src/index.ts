@@ -12,3 +12,5 @@ export { ProductionLog, type ProductionLogOptions, type ProductionLogStats } fro
 export { ApiMetrics } from './metrics.js';
 export { DEFAULT_REQUEST_TIMEOUTS, type RequestTimeouts } from './request-timeouts.js';
 export { verifyPredictor, type Predictor, type Prediction, type BundleReader } from './predictor.js';
+export type { FeedbackItem, FeedbackOutcome, FeedbackStore, ServedModelRecord } from './feedback-store.js';
+export { SqliteFeedbackStore, type SqliteFeedbackStoreOptions } from './sqlite-feedback-store.js';

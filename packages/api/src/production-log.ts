@@ -8,6 +8,8 @@ import {
   PRODUCTION_LOG_COLUMNS,
   PRODUCTION_LOG_DDL,
   PRODUCTION_LOG_TABLE,
+  PREDICTION_ID_COLUMN_DDL,
+  PREDICTION_ID_INDEX_DDL,
   TEXT_FIELDS,
   type Listing,
 } from '@mlops/core/listing';
@@ -26,6 +28,8 @@ export interface ServedPrediction {
   listing: Listing;
   prediction: PriceCategory;
   probabilities: { low: number; medium: number; high: number };
+  /** The id the answer carried (a UUID); feedback on the prediction refers to it. */
+  predictionId: string;
 }
 
 /**
@@ -37,6 +41,7 @@ export function servedPrediction(
   listing: Listing,
   prediction: Prediction,
   ts: number,
+  predictionId: string,
 ): ServedPrediction {
   return {
     ts,
@@ -46,6 +51,7 @@ export function servedPrediction(
     listing,
     prediction: prediction.price_category,
     probabilities: prediction.probabilities,
+    predictionId,
   };
 }
 
@@ -171,6 +177,7 @@ export class ProductionLog {
       try {
         db.pragma('journal_mode = WAL');
         db.exec(PRODUCTION_LOG_DDL);
+        upgradeSchema(db);
       } finally {
         db.close();
       }
@@ -221,6 +228,20 @@ export class ProductionLog {
     if (this.isIdle()) return Promise.resolve();
     this.flushSoon();
     return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Resolves once every row appended up to `seq` (default: all so far) is no longer queued, without
+   * waiting for rows appended later (unlike flush, which waits for an idle log). Feedback uses it to
+   * find a prediction answered a moment ago.
+   */
+  flushThrough(seq = this.appended): Promise<void> {
+    if (this.durableSeq() >= seq) return Promise.resolve();
+    this.flushSoon();
+    return new Promise<void>((resolve) => {
+      // A dropped row settles the wait too: the caller looks again and reports what is missing.
+      this.waiters.push({ seq, resolve: () => resolve(), reject: () => resolve() });
+    });
   }
 
   stats(): ProductionLogStats {
@@ -446,5 +467,13 @@ function toRow(served: ServedPrediction): LogRow {
   for (const field of NUMERIC_FIELDS) row.push(listing[field]);
   for (const field of TEXT_FIELDS) row.push(listing[field]);
   row.push(served.prediction, probabilities.low, probabilities.medium, probabilities.high);
+  row.push(served.predictionId);
   return row;
+}
+
+/** Brings a log written by an older API up to PRODUCTION_LOG_COLUMNS in place (old rows keep NULL ids). */
+function upgradeSchema(db: Database.Database): void {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(PRODUCTION_LOG_TABLE);
+  if (!columns.includes('prediction_id')) db.exec(PREDICTION_ID_COLUMN_DDL);
+  db.exec(PREDICTION_ID_INDEX_DDL);
 }

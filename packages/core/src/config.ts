@@ -140,6 +140,8 @@ export const configSchema = z.object({
   API_BODY_LIMIT: positiveInt.default(1_048_576),
   /** Largest number of listings in one POST /predict/batch. */
   API_BATCH_LIMIT: positiveInt.default(1000),
+  /** Largest number of items in one POST /feedback batch; the body must also fit API_BODY_LIMIT. */
+  FEEDBACK_BATCH_LIMIT: positiveInt.default(10_000),
   /** Log every API request at info (two JSON lines each); off by default because it costs throughput. */
   API_REQUEST_LOG: z
     .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
@@ -169,6 +171,20 @@ export const configSchema = z.object({
   MAX_BAD_ROW_FRACTION: z.coerce.number().min(0).max(1).default(0.05),
   /** A new model is promoted when its macro-F1 >= production's macro-F1 minus this. */
   PROMOTION_TOLERANCE: nonNegative.default(0.005),
+  /**
+   * Score candidate and production on the most recent labelled feedback (the newest 20 % of the
+   * labelled rows, held out of training) and decide promotion on it, when at least
+   * PERFORMANCE_MIN_LABELS labelled rows exist. The most recent truth is what the model will face.
+   */
+  PROMOTION_FEEDBACK_WINDOW: z
+    .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  /**
+   * Times each labelled feedback row counts in training. Above 1 because feedback is the newest truth:
+   * where prices moved (concept drift), it must outvote the older listings it contradicts.
+   */
+  TRAIN_FEEDBACK_WEIGHT: positiveInt.default(3),
 
   MONITOR_INTERVAL: duration.default(300_000),
   DRIFT_MIN_ALERTS: positiveInt.default(2),

@@ -234,7 +234,10 @@ function checkSchema(db: Database.Database, dbPath: string): boolean {
     .all(PRODUCTION_LOG_TABLE) as string[];
   if (columns.length === 0) return false;
   const have = new Set(columns);
-  const missing = ['id', ...PRODUCTION_LOG_COLUMNS].filter((c) => !have.has(c));
+  // prediction_id is not read here, and logs written before it existed must still be checked.
+  const missing = ['id', ...PRODUCTION_LOG_COLUMNS]
+    .filter((c) => c !== 'prediction_id')
+    .filter((c) => !have.has(c));
   if (missing.length > 0) {
     throw new InvalidDataError(
       `production log ${dbPath}: table ${PRODUCTION_LOG_TABLE} lacks column(s) ${missing.join(', ')}; it was not written by this version of the API`,

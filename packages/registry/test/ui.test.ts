@@ -195,9 +195,12 @@ describe('registry web UI', () => {
     await page.getByRole('link', { name: 'Monitoring' }).click();
     await page.locator('#drift-charts .chart-card').first().waitFor();
     expect(await page.locator('#drift-charts .chart-title').allTextContents()).toEqual(
-      expect.arrayContaining(['psi', 'prediction_drift', 'alerts']),
+      expect.arrayContaining(['psi', 'prediction_drift', 'alerts', 'performance', 'labels.coverage']),
     );
     expect(await page.locator('#drift-plots img').count()).toBe(2);
+    // Performance: realized vs estimated accuracy and the confusion matrix, apart from the drift plots.
+    expect(await page.locator('#performance-plots img').count()).toBe(2);
+    expect(await page.locator('#latest-performance').textContent()).toMatch(/Realized accuracy\s*0\.640/);
     expect(await page.locator('.notice.error').textContent()).toContain('2 alerts: psi.district');
     await expect
       .poll(() =>

@@ -9,6 +9,7 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_BUNDLE_FILE, REFERENCE_SNAPSHOT_FILE, type Config, type Logger } from '@mlops/core';
+import { labelPriceThresholds } from '@mlops/core/listing';
 import { saveBundle, trainModel, type ClassificationMetrics, type TrainingStage } from '@mlops/core/model';
 import { profileMetrics } from '@mlops/core/performance';
 import type { PreprocessResult, TrainingInput, TrainResult } from '@mlops/temporal';
@@ -60,7 +61,10 @@ export async function trainCandidate(
   let resumedTrees: number | undefined;
   let lastLogged = 0;
   const heldOut = readListings(join(prepared.processedDir, TEST_LISTINGS_FILE));
-  const result = await trainModel(readListings(join(prepared.processedDir, TRAIN_LISTINGS_FILE)), {
+  const trainListings = readListings(join(prepared.processedDir, TRAIN_LISTINGS_FILE));
+  // Recorded so the API can turn a sold price reported later into this model's category.
+  const priceThresholds = labelPriceThresholds(trainListings);
+  const result = await trainModel(trainListings, {
     trees,
     seed: input.seed ?? config.TRAIN_SEED,
     evalListings: heldOut,
@@ -75,7 +79,7 @@ export async function trainCandidate(
         logger.info(`${stage === 'forest' ? 'trees' : 'boosting rounds'} ${done}/${total}`);
       }
     },
-    metadata: { workflowRunId: run.runId },
+    metadata: { workflowRunId: run.runId, ...(priceThresholds ? { priceThresholds } : {}) },
   });
   const bundlePath = join(prepared.processedDir, MODEL_BUNDLE_FILE);
   await saveBundle(bundlePath, result.bundle);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, MODEL_BUNDLE_FILE, REFERENCE_SNAPSHOT_FILE, type Config } from '@mlops/core';
 import { buildReferenceSnapshot, writeReferenceSnapshot } from '@mlops/core/drift';
-import { loadRawListings, type RawListingsLoad } from '@mlops/core/listing';
+import { labelPriceThresholds, loadRawListings, type RawListingsLoad } from '@mlops/core/listing';
 import { DEFAULT_HOLDOUT_FRACTION, saveBundle, trainModel } from '@mlops/core/model';
 import { profileModel } from '@mlops/core/performance';
 import { TRAINING_WORKFLOW_ID } from '@mlops/temporal';
@@ -89,6 +89,7 @@ export function trainCommand(io: CommandIo = processIo): Command {
       const progress = createTrainingProgress(io);
       const trees = flags.trees ?? config.TRAIN_TREES;
       const seed = flags.seed ?? config.TRAIN_SEED;
+      const priceThresholds = labelPriceThresholds(data.listings);
       let result;
       try {
         result = await trainModel(data.listings, {
@@ -103,7 +104,11 @@ export function trainCommand(io: CommandIo = processIo): Command {
           onProgress: (done, total, stage) =>
             progress.update(done, total, stage === 'forest' ? 'trees' : 'boosting rounds'),
           signal: abort.signal,
-          metadata: { data: flags.data, ...(flags.eval ? { eval: flags.eval } : {}) },
+          metadata: {
+            data: flags.data,
+            ...(flags.eval ? { eval: flags.eval } : {}),
+            ...(priceThresholds ? { priceThresholds } : {}),
+          },
         });
       } finally {
         progress.stop();
