@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_MODEL_NAME } from './constants.js';
+import { isPostgresUrl, redactUrl } from './database-url.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -64,6 +65,10 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+/** An optional PostgreSQL URL; the message never repeats the value (it may hold a password). */
+const optionalPostgresUrl = optionalText.refine((v) => v === undefined || isPostgresUrl(v.trim()), {
+  message: 'expected a URL such as postgresql://user:password@host:5432/database',
+});
 
 /**
  * The one configuration schema. Every variable the code reads is here, with its
@@ -132,6 +137,12 @@ export const configSchema = z.object({
   DRIFT_MIN_SAMPLES: positiveInt.default(200),
   /** Production window: a row count (`5000`) or a duration (`24h`); unset = since the production model went live. */
   DRIFT_WINDOW: optionalText,
+
+  /**
+   * The production log in PostgreSQL (`postgresql://user:password@host:5432/db`), shared by every
+   * API replica and read by the monitor; unset = the SQLite file `<DATA_DIR>/production/predictions.db`.
+   */
+  PRODUCTION_LOG_URL: optionalPostgresUrl,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -157,7 +168,8 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      return `  ${name}=${JSON.stringify(cleaned[name] ?? '')}: ${issue.message}`;
+      // A connection URL's password never reaches the terminal or a log collector.
+      return `  ${name}=${JSON.stringify(redactUrl(cleaned[name] ?? ''))}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

@@ -18,6 +18,8 @@ export {
   PRODUCTION_LOG_TABLE,
   PRODUCTION_LOG_COLUMNS,
   PRODUCTION_LOG_DDL,
+  PRODUCTION_LOG_PG_DDL,
+  pgColumn,
 } from './production-log-schema.js';
 export {
   isMissingRaw,
