@@ -20,11 +20,7 @@
  */
 import pg from 'pg';
 import { InvalidDataError, PRICE_CATEGORIES, redactUrl } from '@mlops/core';
-import {
-  CARDINALITY_COLUMN,
-  frequencyOfCounts,
-  type ReferenceSnapshot,
-} from '@mlops/core/drift';
+import { CARDINALITY_COLUMN, frequencyOfCounts, type ReferenceSnapshot } from '@mlops/core/drift';
 import {
   NUMERIC_FIELDS,
   PRODUCTION_LOG_COLUMNS,
