@@ -15,6 +15,10 @@
  *   right-closed bin is `edges - width_bucket(-v, reversed negated edges)`
  *   (width_bucket's buckets are left-closed; negating flips the side), NULL
  *   for a missing value;
+ * - a large window (150,000 ids or more) is split in two id ranges, each
+ *   aggregated on its own connection (its own server process) at the same
+ *   time, and the counts merged: PostgreSQL does not run grouping sets on its
+ *   parallel workers, so this is how the read uses a second core;
  * - the address sample by id: the ids first, first + k, ... generated with
  *   generate_series and looked up by primary key, like the SQLite reader.
  */
@@ -40,10 +44,17 @@ export interface ReadPostgresWindowOptions {
   window?: ProductionWindowSpec;
   /** How long connecting may take, in milliseconds (default 10,000). */
   connectTimeoutMs?: number;
+  /**
+   * Split the window in two id ranges aggregated at once on two connections. Default: when it
+   * spans at least 150,000 row ids.
+   */
+  parallel?: boolean;
 }
 
 /** Categorical columns counted in full (address is sampled separately). */
 const COUNTED_TEXT_FIELDS = TEXT_FIELDS.filter((f) => f !== CARDINALITY_COLUMN);
+/** Windows spanning at least this many row ids are aggregated on two connections at once. */
+const PARALLEL_MIN_ROWS = 150_000;
 /** Memory for the hash tables of the grouping sets, so none of them spills to a sort. */
 const WORK_MEM = '64MB';
 
@@ -99,13 +110,27 @@ export async function readPostgresProductionWindow(
   const window = options.window ?? {};
   checkWindowSpec(window);
   const shown = redactUrl(options.url);
-  const client = new pg.Client({
-    connectionString: options.url,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    application_name: 'mlops-monitor drift window',
-  });
-  // A connection dropped mid-read surfaces as the query's rejection; this keeps it from being unhandled.
-  client.on('error', () => undefined);
+  const newClient = (): pg.Client => {
+    const client = new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      application_name: 'mlops-monitor drift window',
+    });
+    // A connection dropped mid-read surfaces as the query's rejection; this keeps it from being unhandled.
+    client.on('error', () => undefined);
+    return client;
+  };
+  const connectSecond = async (): Promise<pg.Client> => {
+    const second = newClient();
+    try {
+      await second.connect();
+      return second;
+    } catch (error) {
+      await second.end().catch(() => undefined);
+      throw error;
+    }
+  };
+  const client = newClient();
   try {
     await client.connect();
   } catch (error) {
@@ -116,7 +141,7 @@ export async function readPostgresProductionWindow(
     );
   }
   try {
-    return await summarise(client, shown, reference, window, started);
+    return await summarise(client, connectSecond, options.parallel, shown, reference, window, started);
   } catch (error) {
     if (error instanceof InvalidDataError) throw error;
     throw new InvalidDataError(
@@ -130,6 +155,8 @@ export async function readPostgresProductionWindow(
 
 async function summarise(
   client: pg.Client,
+  connectSecond: () => Promise<pg.Client>,
+  parallel: boolean | undefined,
   shown: string,
   reference: ReferenceSnapshot,
   window: ProductionWindowSpec,
@@ -181,8 +208,34 @@ async function summarise(
     `SELECT GROUPING(${keyNames.join(', ')}) AS g, ${keyNames.join(', ')}, COUNT(*) AS n,` +
     ` MIN(ts) AS first_ts, MAX(ts) AS last_ts, COUNT(addr) AS addresses` +
     ` FROM (${inner}) AS w GROUP BY GROUPING SETS (${keyNames.map((k) => `(${k})`).join(', ')}, ())`;
-  await client.query(`SET work_mem = '${WORK_MEM}'`);
-  const grouped = await client.query<Record<string, unknown>>(aggregateSql, params);
+  // A large window is split in two id ranges aggregated at once on two connections: grouping sets
+  // do not use PostgreSQL's parallel workers, so this is how the read gets a second core.
+  const split = (parallel ?? last - first + 1 >= PARALLEL_MIN_ROWS) && first < last;
+  const mid = first + Math.floor((last - first) / 2);
+  const ranges: [number, number][] = split
+    ? [
+        [first, mid],
+        [mid + 1, last],
+      ]
+    : [[first, last]];
+  const second = split ? await connectSecond().catch(() => null) : null;
+  let grouped: Record<string, unknown>[];
+  try {
+    const aggregate = async (on: pg.Client, [lo, hi]: [number, number]) => {
+      await on.query(`SET work_mem = '${WORK_MEM}'`);
+      return (await on.query<Record<string, unknown>>(aggregateSql, [lo, hi, ...params.slice(2)])).rows;
+    };
+    // Without a second connection the halves run one after the other: slower, same counts.
+    const parts = second
+      ? await Promise.all([aggregate(client, ranges[0]!), aggregate(second, ranges[1]!)])
+      : await ranges.reduce<Promise<Record<string, unknown>[][]>>(
+          async (done, range) => [...(await done), await aggregate(client, range)],
+          Promise.resolve([]),
+        );
+    grouped = parts.flat();
+  } finally {
+    await second?.end().catch(() => undefined);
+  }
 
   const numeric: Record<string, { counts: number[]; missing: number }> = {};
   for (const f of NUMERIC_FIELDS) {
@@ -192,11 +245,19 @@ async function summarise(
   for (const f of COUNTED_TEXT_FIELDS) categorical[f] = { counts: new Map(), missing: 0 };
   const predictions = PRICE_CATEGORIES.map(() => 0);
   const allBits = 2 ** keys.length - 1;
-  let totals: Record<string, unknown> | null = null;
-  for (const row of grouped.rows) {
+  let rows = 0;
+  let addressNonMissing = 0;
+  let firstTs: number | null = null;
+  let lastTs: number | null = null;
+  for (const row of grouped) {
     const g = Number(row.g);
     if (g === allBits) {
-      totals = row;
+      rows += Number(row.n);
+      addressNonMissing += Number(row.addresses);
+      const lo = toNumber(row.first_ts);
+      const hi = toNumber(row.last_ts);
+      if (lo !== null) firstTs = firstTs === null ? lo : Math.min(firstTs, lo);
+      if (hi !== null) lastTs = lastTs === null ? hi : Math.max(lastTs, hi);
       continue;
     }
     // GROUPING's first argument is the highest bit; the set of key i has only bit (n - 1 - i) clear.
@@ -216,8 +277,6 @@ async function summarise(
       if (c >= 0) predictions[c]! += n;
     }
   }
-  const rows = Number(totals?.n ?? 0);
-  const addressNonMissing = Number(totals?.addresses ?? 0);
 
   // Addresses: the whole window, or every k-th id so about as many as the reference holds are read
   // (the same ids as the SQLite reader: first, first + k, ...).
@@ -240,8 +299,8 @@ async function summarise(
 
   return {
     rows,
-    firstTs: toNumber(totals?.first_ts),
-    lastTs: toNumber(totals?.last_ts),
+    firstTs,
+    lastTs,
     categorical,
     numeric,
     address: {
@@ -254,7 +313,7 @@ async function summarise(
     logExists: true,
     window,
     idRange: { first, last },
-    threads: 1,
+    threads: second ? 2 : 1,
     readMs: performance.now() - started,
   };
 }

@@ -220,6 +220,7 @@ export async function readProductionWindow(
       url: options.url,
       reference: options.reference,
       ...(options.window ? { window: options.window } : {}),
+      ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
     });
   }
   const started = performance.now();

@@ -95,6 +95,10 @@ describe('readProductionWindow from PostgreSQL (PRODUCTION_LOG_URL)', () => {
     const fromPostgres = await readProductionWindow({ dbPath: dbPath(), url, reference, window });
     expect(summaryOf(fromPostgres)).toEqual(summaryOf(fromSqlite));
     expect(fromPostgres.dbPath).toBe(url);
+    // Split in two id ranges on two connections (the default from 150,000 ids): the same counts.
+    const split = await readProductionWindow({ dbPath: dbPath(), url, reference, window, parallel: true });
+    expect(summaryOf(split)).toEqual(summaryOf(fromSqlite));
+    expect(split.threads).toBe(fromSqlite.rows > 1 ? 2 : 1);
   });
 
   it('counts a window that is not trivially small (sanity of the compared summaries)', async () => {
