@@ -10,7 +10,10 @@
  *    during the run: the largest queue, rows dropped, and after the run
  *    whether every answered request is in the table. Baseline in the same
  *    rounds: the same two processes with the default SQLite log (a file each),
- *    i.e. the API's own maximum rate on this machine; rounds alternate.
+ *    i.e. the API's own maximum rate on this machine; rounds alternate. The API
+ *    processes' own CPU per request (from /proc) is reported for both: on a
+ *    shared machine the request rate also pays for PostgreSQL's CPU, which a
+ *    deployment runs elsewhere.
  *
  * PostgreSQL is a throw-away cluster with durable settings (fsync on) on the
  * same 2 cores as the servers and the load generator, so the request rates
@@ -20,7 +23,7 @@
  *   pnpm bench:log-pg [--rounds 3] [--seconds 8] [--connections 10]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -61,6 +64,20 @@ const { values } = parseArgs({
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) a process has used, from /proc; null where /proc is missing. */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -189,6 +206,7 @@ async function loadBoth(servers: Server[], bodies: string[]) {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
+  const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid));
   const results = await Promise.all(
     servers.map((s) =>
       autocannon({
@@ -204,6 +222,7 @@ async function loadBoth(servers: Server[], bodies: string[]) {
       }),
     ),
   );
+  const cpuAfter = servers.map((s) => cpuSeconds(s.child.pid));
   sampling = false;
   await sampler;
   // Every appended row committed: the acknowledgement watermark reaches the last sequence number.
@@ -213,9 +232,17 @@ async function loadBoth(servers: Server[], bodies: string[]) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     states = await Promise.all(servers.map((s) => logHealth(s.url)));
   }
+  const answered = results.reduce((sum, r) => sum + r.requests.total - r.non2xx, 0);
+  const cpu =
+    cpuBefore.every((c) => c !== null) && cpuAfter.every((c) => c !== null)
+      ? cpuAfter.reduce((sum, c, i) => sum + c! - cpuBefore[i]!, 0)
+      : null;
   return {
     requestsPerSecond: results.reduce((sum, r) => sum + r.requests.average, 0),
-    answered: results.reduce((sum, r) => sum + r.requests.total - r.non2xx, 0),
+    // The API processes' own CPU per answered request: what the log backend costs a replica,
+    // whatever else (PostgreSQL, the load generator) shares the cores.
+    apiCpuMicrosPerRequest: cpu === null || answered === 0 ? null : Math.round((cpu / answered) * 1e6),
+    answered,
     failed: results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
     p99Ms: Math.max(...results.map((r) => r.latency.p99)),
     maxQueued,
@@ -299,6 +326,7 @@ async function main(): Promise<void> {
       rounds: list.length,
       requestsPerSecond: Math.round(median(list.map((m) => m.requestsPerSecond))),
       p99Ms: median(list.map((m) => m.p99Ms)),
+      apiCpuMicrosPerRequest: median(list.map((m) => m.apiCpuMicrosPerRequest ?? Number.NaN)),
       maxQueued: Math.max(...list.map((m) => m.maxQueued)),
       dropped: list.reduce((sum, m) => sum + m.dropped, 0),
       failedRequests: list.reduce((sum, m) => sum + m.failed, 0),

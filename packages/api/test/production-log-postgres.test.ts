@@ -173,6 +173,40 @@ describe('ProductionLog on PostgreSQL (PRODUCTION_LOG_URL)', () => {
     expect(new Set(addresses).size).toBe(250);
   });
 
+  it('survives its connection being cut in the middle of a commit, and commits the batch once on retry', async () => {
+    const url = await server.createDatabase();
+    const name = new URL(url).pathname.slice(1);
+    const log = await openProductionLog({ dataDir: dir, url, flushIntervalMs: 1, retryDelayMs: 20 });
+    // Hold this writer's mark so its next commit waits inside its transaction.
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT * FROM ${PRODUCTION_LOG_WRITERS_TABLE} FOR UPDATE`);
+    const durable = log.appendDurable(served(1, 'cut'));
+    const waiting = async () =>
+      (
+        await admin.query(
+          `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'mlops-api production log' AND wait_event_type = 'Lock'`,
+          [name],
+        )
+      ).rows as { pid: number }[];
+    const deadline = Date.now() + 5000;
+    let inCommit = await waiting();
+    while (inCommit.length === 0 && Date.now() < deadline) {
+      await sleep(10);
+      inCommit = await waiting();
+    }
+    expect(inCommit).toHaveLength(1);
+    await admin.query('SELECT pg_terminate_backend($1)', [inCommit[0]!.pid]);
+    while (log.stats().failedFlushes === 0 && Date.now() < deadline) await sleep(10);
+    expect(log.stats()).toMatchObject({ failedFlushes: 1, queued: 1, committed: 0 });
+    await blocker.query('COMMIT');
+    await blocker.end();
+    expect(await durable).toBe(1);
+    await log.close();
+    expect((await rowsOf(url)).map((r) => r.address)).toEqual(['cut 1']);
+  });
+
   it('skips the rows a retried batch already committed (a commit whose answer was lost)', async () => {
     const url = await server.createDatabase();
     const store = await PostgresLogStore.open({ url });
