@@ -92,7 +92,12 @@ const registrySchema = z.object({
 
 const productionLogSchema = z.object({
   enabled: z.boolean(),
-  path: z.string().nullable(),
+  backend: z
+    .enum(['sqlite', 'postgresql'])
+    .nullable()
+    .describe('Where rows are committed; null when disabled.'),
+  path: z.string().nullable().describe('The SQLite file; null for PostgreSQL.'),
+  url: z.string().nullable().describe('The PostgreSQL URL, password masked; null for SQLite.'),
   appended: z.number().int(),
   committed: z.number().int(),
   durableSeq: z.number().int(),

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -16,12 +15,12 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { createLogger, type Config, type Logger } from '@mlops/core';
-import { PRODUCTION_LOG_FILE } from '@mlops/core/listing';
 import { installErrorHandling } from './error-handler.js';
 import { ApiMetrics } from './metrics.js';
 import { createModelSource } from './model-loading.js';
 import type { ModelSource } from './model-source.js';
-import { ProductionLog } from './production-log.js';
+import type { ProductionLog } from './production-log.js';
+import { openProductionLog } from './production-log-open.js';
 import type { FeedbackStore } from './feedback-store.js';
 import { SqliteFeedbackStore } from './sqlite-feedback-store.js';
 import { batchRoutes } from './routes/batch.js';
@@ -60,8 +59,8 @@ export interface BuildAppOptions {
    */
   modelSource?: ModelSource;
   /**
-   * The production log. Default (undefined): `<DATA_DIR>/production/predictions.db`, owned by the app
-   * and flushed and closed when the app closes. null: no production log. An injected log is not closed.
+   * The production log. Default (undefined): the PostgreSQL table at PRODUCTION_LOG_URL when it is set,
+   * else `<DATA_DIR>/production/predictions.db`; owned by the app and flushed and closed when the app closes. null: no production log. An injected log is not closed.
    */
   productionLog?: ProductionLog | null;
   /**
@@ -95,8 +94,9 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
   const ownsLog = options.productionLog === undefined;
   const productionLog =
     options.productionLog === undefined
-      ? new ProductionLog({
-          path: join(config.DATA_DIR, 'production', PRODUCTION_LOG_FILE),
+      ? await openProductionLog({
+          dataDir: config.DATA_DIR,
+          url: config.PRODUCTION_LOG_URL,
           flushIntervalMs: options.productionLogFlushMs,
           logger,
         })
@@ -104,7 +104,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
   const ownsFeedback = options.feedbackStore === undefined;
   const feedbackStore =
     options.feedbackStore === undefined
-      ? productionLog === null
+      ? productionLog === null || productionLog.stats().backend !== 'sqlite'
         ? null
         : new SqliteFeedbackStore({ path: productionLog.path })
       : options.feedbackStore;

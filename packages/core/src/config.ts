@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_MODEL_NAME } from './constants.js';
+import { isPostgresUrl, redactUrl } from './database-url.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -93,6 +94,10 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+/** An optional PostgreSQL URL; the message never repeats the value (it may hold a password). */
+const optionalPostgresUrl = optionalText.refine((v) => v === undefined || isPostgresUrl(v.trim()), {
+  message: 'expected a URL such as postgresql://user:password@host:5432/database',
+});
 
 /**
  * The one configuration schema. Every variable the code reads is here, with its
@@ -200,6 +205,12 @@ export const configSchema = z.object({
   PERFORMANCE_ESTIMATED_DROP: nonNegative.default(0.03),
   /** Labelled rows a window needs before its realized accuracy can alert. */
   PERFORMANCE_MIN_LABELS: positiveInt.default(200),
+
+  /**
+   * The production log in PostgreSQL (`postgresql://user:password@host:5432/db`), shared by every
+   * API replica and read by the monitor; unset = the SQLite file `<DATA_DIR>/production/predictions.db`.
+   */
+  PRODUCTION_LOG_URL: optionalPostgresUrl,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -225,7 +236,8 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      return `  ${name}=${JSON.stringify(cleaned[name] ?? '')}: ${issue.message}`;
+      // A connection URL's password never reaches the terminal or a log collector.
+      return `  ${name}=${JSON.stringify(redactUrl(cleaned[name] ?? ''))}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

@@ -101,3 +101,23 @@ describe('parseDurationMs', () => {
 
   it('rejects text that is not a duration', () => expect(parseDurationMs('five minutes')).toBeUndefined());
 });
+
+describe('PRODUCTION_LOG_URL', () => {
+  it('is unset by default (the SQLite file) and accepts postgresql:// and postgres:// URLs', () => {
+    expect(loadConfig({}).PRODUCTION_LOG_URL).toBeUndefined();
+    const url = 'postgresql://api:pw@db:5432/mlops';
+    expect(loadConfig({ PRODUCTION_LOG_URL: url }).PRODUCTION_LOG_URL).toBe(url);
+    expect(loadConfig({ PRODUCTION_LOG_URL: 'postgres://db/mlops' }).PRODUCTION_LOG_URL).toBe(
+      'postgres://db/mlops',
+    );
+  });
+
+  it('refuses other URLs, naming the variable but never repeating the password', () => {
+    const load = () => loadConfig({ PRODUCTION_LOG_URL: 'mysql://api:hunter2@db/mlops' });
+    expect(load).toThrow(
+      /PRODUCTION_LOG_URL="mysql:\/\/api:\*\*\*@db\/mlops": expected a URL such as postgresql:/,
+    );
+    expect(load).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ PRODUCTION_LOG_URL: 'db.internal:5432' })).toThrow(/PRODUCTION_LOG_URL=/);
+  });
+});

@@ -156,6 +156,7 @@ export function createActivities(deps: MonitoringDependencies): MonitoringActivi
       const reportsDir = join(config.DATA_DIR, 'monitoring', 'reports');
       const result = await runDriftCheck({
         dataDir: config.DATA_DIR,
+        productionLogUrl: config.PRODUCTION_LOG_URL,
         reference,
         window,
         thresholds: driftThresholdsFromConfig(config),

@@ -102,6 +102,8 @@ export interface DriftCheckOptions {
   reportsDir?: string;
   /** Default <dataDir>/production/predictions.db. */
   productionLogPath?: string;
+  /** PRODUCTION_LOG_URL: read the window from this PostgreSQL database instead of the file. */
+  productionLogUrl?: string;
   /** PNG size of the three distribution plots; default 1000 x 560. */
   plotSize?: PlotSize;
   /** PNG size of the history plot; default 1000 x 800. */
@@ -232,6 +234,7 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
 
   const production: ProductionWindowRead = await readProductionWindow({
     dbPath: options.productionLogPath ?? productionLogPath(options.dataDir),
+    ...(options.productionLogUrl !== undefined ? { url: options.productionLogUrl } : {}),
     reference,
     window: spec,
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),

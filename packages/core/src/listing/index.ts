@@ -24,6 +24,8 @@ export {
   FEEDBACK_DDL,
   SERVED_MODELS_TABLE,
   SERVED_MODELS_DDL,
+  PRODUCTION_LOG_PG_DDL,
+  pgColumn,
 } from './production-log-schema.js';
 export {
   isMissingRaw,

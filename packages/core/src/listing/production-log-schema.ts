@@ -88,3 +88,40 @@ CREATE TABLE IF NOT EXISTS ${SERVED_MODELS_TABLE} (
   PRIMARY KEY (model_name, model_version)
 );
 `;
+
+/**
+ * A column name as a PostgreSQL identifier. The listing fields are mixed case
+ * (`GrossSquareMeters`), which PostgreSQL folds to lower case unless quoted; the
+ * writer matches JSON keys to column names exactly, so every name is quoted.
+ */
+export function pgColumn(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The same table in PostgreSQL, shared by every API replica when
+ * PRODUCTION_LOG_URL is set. Same columns and meaning as PRODUCTION_LOG_DDL;
+ * `id` is an identity column (commit order across replicas is not id order,
+ * which nothing relies on), `ts` a BIGINT of epoch milliseconds.
+ */
+export const PRODUCTION_LOG_PG_DDL = `
+CREATE TABLE IF NOT EXISTS ${PRODUCTION_LOG_TABLE} (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  ts BIGINT NOT NULL,
+  model_name TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  model_alias TEXT NOT NULL,
+  ${NUMERIC_FIELDS.map((f) => `${pgColumn(f)} DOUBLE PRECISION`).join(',\n  ')},
+  ${TEXT_FIELDS.map((f) => `${pgColumn(f)} TEXT`).join(',\n  ')},
+  prediction TEXT NOT NULL,
+  p_low DOUBLE PRECISION NOT NULL,
+  p_medium DOUBLE PRECISION NOT NULL,
+  p_high DOUBLE PRECISION NOT NULL,
+  prediction_id TEXT
+);
+-- A table created before predictions carried an id gains the column (old rows keep NULL).
+ALTER TABLE ${PRODUCTION_LOG_TABLE} ADD COLUMN IF NOT EXISTS prediction_id TEXT;
+CREATE INDEX IF NOT EXISTS ${PRODUCTION_LOG_TABLE}_ts ON ${PRODUCTION_LOG_TABLE} (ts);
+CREATE INDEX IF NOT EXISTS ${PRODUCTION_LOG_TABLE}_version ON ${PRODUCTION_LOG_TABLE} (model_version, ts);
+CREATE UNIQUE INDEX IF NOT EXISTS ${PRODUCTION_LOG_TABLE}_prediction_id ON ${PRODUCTION_LOG_TABLE} (prediction_id);
+`;
