@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_MODEL_NAME } from './constants.js';
+import { isPostgresUrl, postgresUrlProblem, redactDatabaseUrl } from './database-url.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -77,7 +78,17 @@ export const configSchema = z.object({
   REGISTRY_PORT: port.default(5000),
   REGISTRY_HOST: z.string().min(1).default('0.0.0.0'),
   REGISTRY_URL: url.default('http://localhost:5000'),
-  REGISTRY_DB: z.string().min(1).default('mlruns/registry.db'),
+  /** A SQLite file, or a PostgreSQL URL (postgresql://user[:password]@host[:port]/database). */
+  REGISTRY_DB: z
+    .string()
+    .min(1)
+    .default('mlruns/registry.db')
+    .superRefine((value, ctx) => {
+      const problem = isPostgresUrl(value) ? postgresUrlProblem(value) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', message: `not a usable PostgreSQL URL: ${problem}` });
+    }),
+  /** Most PostgreSQL connections one registry process opens (ignored for SQLite). */
+  REGISTRY_DB_POOL_SIZE: positiveInt.default(10),
   REGISTRY_ARTIFACT_ROOT: z.string().min(1).default('mlruns'),
   REGISTRY_TOKEN: optionalText,
   /** Web origins besides the registry's own whose pages may write to it (comma-separated). */
@@ -157,7 +168,8 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      return `  ${name}=${JSON.stringify(cleaned[name] ?? '')}: ${issue.message}`;
+      // A database URL may carry a password: never echo it.
+      return `  ${name}=${JSON.stringify(redactDatabaseUrl(cleaned[name] ?? ''))}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

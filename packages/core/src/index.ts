@@ -22,6 +22,7 @@ export {
   InvalidDataError,
   MlopsError,
 } from './errors.js';
+export { isPostgresUrl, postgresUrlProblem, redactDatabaseUrl } from './database-url.js';
 export { createLogger, type Logger, type LoggerSettings } from './logging.js';
 export {
   CONFIG_VARIABLES,

@@ -27,6 +27,7 @@ export interface RunningRegistry {
 type RegistryConfig = Pick<
   Config,
   | 'REGISTRY_DB'
+  | 'REGISTRY_DB_POOL_SIZE'
   | 'REGISTRY_ARTIFACT_ROOT'
   | 'REGISTRY_TOKEN'
   | 'REGISTRY_PORT'
@@ -43,6 +44,7 @@ type RegistryConfig = Pick<
 export async function startRegistry(config: RegistryConfig, logger?: Logger): Promise<RunningRegistry> {
   const app = buildApp({
     dbPath: config.REGISTRY_DB,
+    dbPoolSize: config.REGISTRY_DB_POOL_SIZE,
     artifactRoot: config.REGISTRY_ARTIFACT_ROOT,
     token: config.REGISTRY_TOKEN,
     logger: logger as FastifyBaseLogger | undefined,

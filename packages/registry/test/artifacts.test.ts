@@ -11,7 +11,7 @@ let registry: TempRegistry;
 let runId: string;
 let runPath: string;
 beforeEach(async () => {
-  registry = tempRegistry({ uploadLimit: 1024, bodyLimit: 512 });
+  registry = await tempRegistry({ uploadLimit: 1024, bodyLimit: 512 });
   const run = await registry.ok<{ run: { info: { run_id: string; artifact_uri: string } } }>(
     'POST',
     'runs/create',

@@ -46,7 +46,7 @@ let url: string;
 
 beforeAll(async () => {
   prepared = cachedPythonVenv(VENV, MLFLOW_SPEC, 'mlflow');
-  registry = tempRegistry();
+  registry = await tempRegistry();
   url = await registry.app.listen({ port: 0, host: '127.0.0.1' });
 }, 660_000);
 afterAll(async () => {

@@ -15,7 +15,7 @@ interface RunBody {
 let registry: TempRegistry;
 let experimentId: string;
 beforeEach(async () => {
-  registry = tempRegistry();
+  registry = await tempRegistry();
   experimentId = (
     await registry.ok<{ experiment_id: string }>('POST', 'experiments/create', { name: 'runs' })
   ).experiment_id;

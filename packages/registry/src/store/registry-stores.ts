@@ -1,19 +1,20 @@
 /**
- * The registry's shared resources as one named Fastify plugin: the SQLite
- * database (opened and migrated on start, closed on app close), the tracking
- * and model registry stores on it, and the artifact folder.
+ * The registry's shared resources as one named Fastify plugin: the database
+ * (SQLite or PostgreSQL, opened and migrated on start, closed on app close),
+ * the tracking and model registry stores on it, and the artifact folder.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { ArtifactRepository } from '../artifacts/artifact-repository.js';
-import { openDatabase, type Database } from './database.js';
-import { startWalCheckpointer } from './wal-checkpointer.js';
-import { SqliteModelRegistryStore, type ModelRegistryStore } from './model-registry-store.js';
-import { SqliteTrackingStore, type TrackingStore } from './tracking-store.js';
+import { SqlModelRegistryStore, type ModelRegistryStore } from './model-registry-store.js';
+import { openRegistryDatabase } from './registry-database.js';
+import type { SqlExecutor } from './sql-executor.js';
+import { SqlTrackingStore, type TrackingStore } from './tracking-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    db: Database;
+    /** The database behind the stores (health checks, tests). */
+    registryDb: SqlExecutor;
     tracking: TrackingStore;
     modelRegistry: ModelRegistryStore;
     artifacts: ArtifactRepository;
@@ -21,30 +22,27 @@ declare module 'fastify' {
 }
 
 export interface RegistryStoresOptions {
-  /** SQLite file path, or `:memory:`. */
+  /** SQLite file path, `:memory:`, or a `postgresql://` URL. */
   dbPath: string;
+  /** PostgreSQL connection pool size. */
+  dbPoolSize?: number;
   /** Folder holding `<experiment_id>/<run_id>/artifacts/`. */
   artifactRoot: string;
 }
 
 const plugin: FastifyPluginAsync<RegistryStoresOptions> = async (app, options) => {
-  const db = openDatabase(options.dbPath);
-  const checkpointer =
-    options.dbPath === ':memory:'
-      ? undefined
-      : startWalCheckpointer(options.dbPath, {
-          onError: (message) =>
-            app.log.warn({ message }, 'WAL checkpoint failed; the automatic checkpoint takes over'),
-        });
-  app.decorate('db', db);
-  app.decorate('tracking', new SqliteTrackingStore(db));
-  app.decorate('modelRegistry', new SqliteModelRegistryStore(db));
-  app.decorate('artifacts', new ArtifactRepository(options.artifactRoot));
-  app.addHook('onClose', async () => {
-    await checkpointer?.stop();
-    // The last connection to close checkpoints the rest of the WAL.
-    db.close();
+  const database = await openRegistryDatabase(options.dbPath, {
+    poolSize: options.dbPoolSize,
+    warn: (message) => app.log.warn({ message }, 'registry database'),
   });
+  app.decorate('registryDb', database.executor);
+  app.decorate(
+    'tracking',
+    new SqlTrackingStore(database.executor, { metricFlushes: database.metricFlushes }),
+  );
+  app.decorate('modelRegistry', new SqlModelRegistryStore(database.executor));
+  app.decorate('artifacts', new ArtifactRepository(options.artifactRoot));
+  app.addHook('onClose', () => database.close());
 };
 
 export const registryStores = fp(plugin, { name: 'registry-stores', fastify: '5.x' });
