@@ -13,7 +13,7 @@ import {
 } from '@mlops/registry-client/wire';
 import { RegistryError, invalidParameter, notFound } from '../errors.js';
 import type { Page } from './entities.js';
-import { decodePageToken, pageOf } from './page-token.js';
+import { decodePageToken, pageOf, pageResult } from './page-token.js';
 import { parseFilter, parseOrderBy, type Comparison } from './search-filter.js';
 import { allOf, numericCondition, stringCondition, type SqlCondition } from './sql-comparison.js';
 import type { SqlDialect } from './sql-dialect.js';
@@ -231,10 +231,6 @@ function orderTerms(orderBy: string[] | undefined, columns: Record<string, strin
     }
     return `${column} ${clause.ascending ? 'ASC' : 'DESC'}`;
   });
-}
-
-function pageResult<R, T>(page: { items: R[]; nextPageToken?: string }, items: T[]): Page<T> {
-  return { items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
 }
 
 const MODEL = 'SELECT * FROM registered_models WHERE name = ?';

@@ -19,7 +19,7 @@ import {
 } from '@mlops/registry-client/wire';
 import { RegistryError, invalidParameter, notFound } from '../errors.js';
 import type { MetricInput, Page } from './entities.js';
-import { decodePageToken, pageOf } from './page-token.js';
+import { decodePageToken, pageOf, pageResult } from './page-token.js';
 import { randomRunName } from './run-names.js';
 import { parseFilter, parseOrderBy, type Comparison, type OrderClause } from './search-filter.js';
 import { allOf, numericCondition, stringCondition, type SqlCondition } from './sql-comparison.js';
@@ -390,10 +390,6 @@ function checkRunId(runId: string): void {
   if (typeof runId !== 'string' || runId === '') {
     throw invalidParameter("Missing value for required parameter 'run_id'");
   }
-}
-
-function pageResult<R, T>(page: { items: R[]; nextPageToken?: string }, items: T[]): Page<T> {
-  return { items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
 }
 
 const UPSERT_TAG = `INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)
