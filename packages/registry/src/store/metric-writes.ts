@@ -2,12 +2,13 @@
  * Writing metrics: each value is appended to the history (`metrics`) and may
  * replace the run's latest value for its key (`latest_metrics`): the highest
  * step wins, then the latest timestamp, then the larger value (NaN lowest), and
- * on a full tie the later write. SQLite runs one prepared statement per row;
- * PostgreSQL sends the whole batch as arrays in two statements.
+ * on a full tie the later write. SQLite runs two prepared statements per row;
+ * PostgreSQL sends the whole batch as arrays in one statement.
  */
+import type { LifecycleStage } from '@mlops/registry-client/wire';
 import type { MetricInput } from './entities.js';
 import type { SqlDialect } from './sql-dialect.js';
-import { run, type SqlProgram } from './sql-program.js';
+import { all, run, type SqlProgram } from './sql-program.js';
 
 /** One metric value of one run, as stored: NaN is a NULL value with is_nan = 1. */
 export interface StoredMetric {
@@ -32,30 +33,6 @@ export function storedMetric(runId: string, metric: MetricInput): StoredMetric {
   };
 }
 
-/** True when `next` replaces `current` as the latest value (the rule of the upsert below). */
-function supersedes(next: StoredMetric, current: StoredMetric): boolean {
-  if (next.step !== current.step) return next.step > current.step;
-  if (next.timestamp !== current.timestamp) return next.timestamp > current.timestamp;
-  return (next.value ?? Number.NEGATIVE_INFINITY) >= (current.value ?? Number.NEGATIVE_INFINITY);
-}
-
-/**
- * The latest value per (run, key) within a batch, ordered by run and key. PostgreSQL cannot
- * upsert one row twice in a statement, and a fixed lock order keeps concurrent batches from
- * deadlocking on each other's rows.
- */
-export function latestPerKey(rows: readonly StoredMetric[]): StoredMetric[] {
-  const latest = new Map<string, StoredMetric>();
-  for (const row of rows) {
-    const id = `${row.runId}\u0000${row.key}`;
-    const current = latest.get(id);
-    if (!current || supersedes(row, current)) latest.set(id, row);
-  }
-  return [...latest.values()].sort((a, b) =>
-    a.runId === b.runId ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.runId < b.runId ? -1 : 1,
-  );
-}
-
 const INSERT_COLUMNS = '(run_id, key, value, is_nan, timestamp, step)';
 
 function latestUpsertTail(dialect: SqlDialect): string {
@@ -68,18 +45,57 @@ function latestUpsertTail(dialect: SqlDialect): string {
            AND coalesce(excluded.value, ${floor}) >= coalesce(latest_metrics.value, ${floor}))`;
 }
 
-const statementsByDialect = new Map<SqlDialect, { insert: string; upsert: string }>();
+/**
+ * PostgreSQL: the whole batch in one statement, so one round trip and no BEGIN/COMMIT (a statement
+ * is atomic). `input` is the batch as arrays in request order (`ord`); with `onlyActiveRuns` its rows
+ * of unknown or deleted runs are left out and the statement returns the stage of every run it was
+ * given. History rows go in request order (seq); the latest value per (run, key) is picked with the
+ * rule above (DISTINCT ON with the later request winning a full tie) and upserted in (run, key)
+ * order, a fixed lock order, so concurrent batches cannot deadlock on each other's rows.
+ */
+function postgresStatement(dialect: SqlDialect, onlyActiveRuns: boolean): string {
+  const stages = onlyActiveRuns
+    ? `stages AS (SELECT run_id, lifecycle_stage FROM runs WHERE run_id IN (${dialect.jsonTextElements})),`
+    : '';
+  const filter = onlyActiveRuns
+    ? "WHERE u.run_id IN (SELECT run_id FROM stages WHERE lifecycle_stage = 'active')"
+    : '';
+  return `WITH ${stages}
+    input AS (
+      SELECT u.* FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS double precision[]),
+        CAST(? AS integer[]), CAST(? AS bigint[]), CAST(? AS bigint[]))
+        WITH ORDINALITY AS u(run_id, key, value, is_nan, timestamp, step, ord)
+      ${filter}),
+    history AS (
+      INSERT INTO metrics ${INSERT_COLUMNS}
+      SELECT run_id, key, value, is_nan, timestamp, step FROM input ORDER BY ord),
+    latest AS (
+      INSERT INTO latest_metrics ${INSERT_COLUMNS}
+      SELECT DISTINCT ON (run_id, key) run_id, key, value, is_nan, timestamp, step FROM input
+      ORDER BY run_id, key, step DESC, timestamp DESC, coalesce(value, ${dialect.negativeInfinity}) DESC, ord DESC
+      ${latestUpsertTail(dialect)})
+    ${onlyActiveRuns ? 'SELECT run_id, lifecycle_stage FROM stages' : 'SELECT 1'}`;
+}
 
-function statementsFor(dialect: SqlDialect): { insert: string; upsert: string } {
+interface MetricStatements {
+  insert: string;
+  upsert: string;
+  stagesIn: string;
+  write: string;
+  writeActive: string;
+}
+
+const statementsByDialect = new Map<SqlDialect, MetricStatements>();
+
+function statementsFor(dialect: SqlDialect): MetricStatements {
   let statements = statementsByDialect.get(dialect);
   if (!statements) {
-    const source = dialect.arrayParams
-      ? `SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS double precision[]),
-           CAST(? AS integer[]), CAST(? AS bigint[]), CAST(? AS bigint[]))`
-      : 'VALUES (?, ?, ?, ?, ?, ?)';
     statements = {
-      insert: `INSERT INTO metrics ${INSERT_COLUMNS} ${source}`,
-      upsert: `INSERT INTO latest_metrics ${INSERT_COLUMNS} ${source} ${latestUpsertTail(dialect)}`,
+      insert: `INSERT INTO metrics ${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?)`,
+      upsert: `INSERT INTO latest_metrics ${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?) ${latestUpsertTail(dialect)}`,
+      stagesIn: `SELECT run_id, lifecycle_stage FROM runs WHERE run_id IN (${dialect.jsonTextElements})`,
+      write: postgresStatement(dialect, false),
+      writeActive: postgresStatement(dialect, true),
     };
     statementsByDialect.set(dialect, statements);
   }
@@ -97,18 +113,42 @@ function columns(rows: readonly StoredMetric[]) {
   ];
 }
 
-/** Appends `rows` to the history and updates the latest values, inside the caller's transaction. */
-export function* writeMetrics(dialect: SqlDialect, rows: readonly StoredMetric[]): SqlProgram<void> {
-  if (rows.length === 0) return;
+function* writeRowByRow(dialect: SqlDialect, rows: readonly StoredMetric[]): SqlProgram<void> {
   const { insert, upsert } = statementsFor(dialect);
-  if (dialect.arrayParams) {
-    yield* run(insert, columns(rows));
-    yield* run(upsert, columns(latestPerKey(rows)));
-    return;
-  }
   for (const r of rows) {
     const values = [r.runId, r.key, r.value, r.isNan, r.timestamp, r.step];
     yield* run(insert, values);
     yield* run(upsert, values);
   }
+}
+
+/** Appends `rows` to the history and updates the latest values, inside the caller's transaction. */
+export function* writeMetrics(dialect: SqlDialect, rows: readonly StoredMetric[]): SqlProgram<void> {
+  if (rows.length === 0) return;
+  if (dialect.arrayParams) yield* run(statementsFor(dialect).write, columns(rows));
+  else yield* writeRowByRow(dialect, rows);
+}
+
+/**
+ * Writes the rows whose run is active and returns the lifecycle stage of every run named (absent:
+ * no such run), so the caller can fail the other rows alone. On PostgreSQL this is one statement,
+ * atomic without a transaction; on SQLite it needs the caller's transaction.
+ */
+export function* writeMetricsOfActiveRuns(
+  dialect: SqlDialect,
+  rows: readonly StoredMetric[],
+): SqlProgram<Map<string, LifecycleStage>> {
+  const ids = JSON.stringify([...new Set(rows.map((r) => r.runId))]);
+  const { stagesIn, writeActive } = statementsFor(dialect);
+  const read = (found: { run_id: string; lifecycle_stage: LifecycleStage }[]) =>
+    new Map(found.map((r) => [r.run_id, r.lifecycle_stage]));
+  if (dialect.arrayParams) {
+    return read(yield* all(writeActive, [ids, ...columns(rows)]));
+  }
+  const stages = read(yield* all(stagesIn, [ids]));
+  yield* writeRowByRow(
+    dialect,
+    rows.filter((r) => stages.get(r.runId) === 'active'),
+  );
+  return stages;
 }

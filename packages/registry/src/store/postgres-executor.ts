@@ -9,7 +9,7 @@
  */
 import pg from 'pg';
 import { POSTGRES_DIALECT } from './sql-dialect.js';
-import { driveAsync, type SqlExecutor } from './sql-executor.js';
+import { driveAsync, type SqlExecutor, type TransactionOptions } from './sql-executor.js';
 import type { SqlParam, SqlProgram, SqlStep } from './sql-program.js';
 
 /** SQLSTATEs after which re-running the transaction can succeed. */
@@ -97,19 +97,22 @@ export class PostgresExecutor implements SqlExecutor {
     };
   }
 
-  async transaction<T>(program: () => SqlProgram<T>): Promise<T> {
+  async transaction<T>(program: () => SqlProgram<T>, options: TransactionOptions = {}): Promise<T> {
+    const single = options.singleStatement === true;
     for (let attempt = 1; ; attempt += 1) {
       const client = await this.connect();
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
-        const result = await driveAsync(program(), this.stepOn(client));
-        await client.query('COMMIT');
+        if (!single) await client.query('BEGIN');
+        const result = await driveAsync(program(), single ? this.singleStepOn(client) : this.stepOn(client));
+        if (!single) await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
+        if (!single) {
+          await client.query('ROLLBACK').catch((rollbackError: Error) => {
+            broken = rollbackError;
+          });
+        }
         const retry = attempt < MAX_ATTEMPTS && RETRYABLE.has(sqlState(error) ?? '');
         if (!retry) throw error;
       } finally {
@@ -119,6 +122,17 @@ export class PostgresExecutor implements SqlExecutor {
       // Back off a little, with jitter, so two replicas retrying the same conflict drift apart.
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
+  }
+
+  /** stepOn for a program promised to be one statement: a second one would run outside any transaction. */
+  private singleStepOn(client: pg.PoolClient): (step: SqlStep) => Promise<unknown> {
+    const step = this.stepOn(client);
+    let taken = false;
+    return (next) => {
+      if (taken) throw new Error(`A single-statement transaction yielded a second statement: ${next.sql}`);
+      taken = true;
+      return step(next);
+    };
   }
 
   async read<T>(program: () => SqlProgram<T>): Promise<T> {

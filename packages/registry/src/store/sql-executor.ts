@@ -6,6 +6,14 @@
 import type { SqlDialect } from './sql-dialect.js';
 import type { SqlProgram, SqlStep } from './sql-program.js';
 
+export interface TransactionOptions {
+  /**
+   * The program yields exactly one statement, which is atomic by itself: PostgreSQL then runs it
+   * without BEGIN and COMMIT, two round trips fewer (SQLite ignores this).
+   */
+  singleStatement?: boolean;
+}
+
 export interface SqlExecutor {
   readonly dialect: SqlDialect;
   /**
@@ -13,7 +21,7 @@ export interface SqlExecutor {
    * again from the start (a serialization failure, deadlock or unique-key race),
    * so it must only read and write through the statements it yields.
    */
-  transaction<T>(program: () => SqlProgram<T>): Promise<T>;
+  transaction<T>(program: () => SqlProgram<T>, options?: TransactionOptions): Promise<T>;
   /** Runs a read-only program without an explicit transaction. */
   read<T>(program: () => SqlProgram<T>): Promise<T>;
   /** Runs a script of one or more statements without parameters (tests, administration). */

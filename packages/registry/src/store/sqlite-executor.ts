@@ -7,7 +7,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { SQLITE_DIALECT } from './sql-dialect.js';
-import { driveSync, type SqlExecutor } from './sql-executor.js';
+import { driveSync, type SqlExecutor, type TransactionOptions } from './sql-executor.js';
 import type { SqlProgram, SqlStep } from './sql-program.js';
 
 /**
@@ -53,7 +53,7 @@ export class SqliteExecutor implements SqlExecutor {
     return this.connection.transaction(() => driveSync(program(), this.step))();
   }
 
-  async transaction<T>(program: () => SqlProgram<T>): Promise<T> {
+  async transaction<T>(program: () => SqlProgram<T>, _options?: TransactionOptions): Promise<T> {
     return this.runTransaction(program);
   }
 

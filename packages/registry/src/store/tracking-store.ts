@@ -28,7 +28,7 @@ import type { SqlExecutor } from './sql-executor.js';
 import { SqlStore } from './sql-store.js';
 import { all, get, raw, run, type SqlProgram } from './sql-program.js';
 import { GroupCommit } from './group-commit.js';
-import { storedMetric, writeMetrics, type StoredMetric } from './metric-writes.js';
+import { storedMetric, writeMetrics, writeMetricsOfActiveRuns, type StoredMetric } from './metric-writes.js';
 
 /** Limits from MLflow's validation module. */
 export const TRACKING_LIMITS = {
@@ -420,7 +420,6 @@ export class SqlTrackingStore extends SqlStore implements TrackingStore {
       runById: 'SELECT * FROM runs WHERE run_id = ?',
       runStage: 'SELECT lifecycle_stage FROM runs WHERE run_id = ?',
       lockRunStage: `SELECT lifecycle_stage FROM runs WHERE run_id = ?${d.forUpdate}`,
-      runStagesIn: `SELECT run_id, lifecycle_stage FROM runs WHERE run_id IN (${d.jsonTextElements})`,
       // Hydration of a page of runs: ORDER BY the primary key needs no sort step, and raw
       // rows (arrays) skip building an object per row.
       latestMetricsIn: `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics
@@ -431,7 +430,10 @@ export class SqlTrackingStore extends SqlStore implements TrackingStore {
         WHERE run_id = ? AND key = ? ORDER BY step, timestamp, ${d.metricInsertionOrder} LIMIT ? OFFSET ?`,
     };
     this.metricCommits = new GroupCommit(
-      (rows) => this.db.transaction(() => this.flushMetricsProgram(rows)),
+      (rows) =>
+        this.db.transaction(() => this.flushMetricsProgram(rows), {
+          singleStatement: this.dialect.arrayParams,
+        }),
       options.metricFlushes ?? 1,
     );
   }
@@ -750,18 +752,8 @@ export class SqlTrackingStore extends SqlStore implements TrackingStore {
 
   /** One group-commit batch: per-run checks first, so one bad request (unknown or deleted run) fails alone. */
   private *flushMetricsProgram(rows: StoredMetric[]): SqlProgram<(Error | undefined)[]> {
-    const ids = [...new Set(rows.map((r) => r.runId))];
-    const stages = new Map(
-      (yield* all<{ run_id: string; lifecycle_stage: LifecycleStage }>(this.sql.runStagesIn, [
-        JSON.stringify(ids),
-      ])).map((r) => [r.run_id, r.lifecycle_stage]),
-    );
-    const outcomes = rows.map((r) => inactiveRunError(r.runId, stages.get(r.runId)));
-    yield* writeMetrics(
-      this.dialect,
-      rows.filter((_, index) => outcomes[index] === undefined),
-    );
-    return outcomes;
+    const stages = yield* writeMetricsOfActiveRuns(this.dialect, rows);
+    return rows.map((r) => inactiveRunError(r.runId, stages.get(r.runId)));
   }
 
   async logParam(runId: string, param: KeyValue): Promise<void> {
