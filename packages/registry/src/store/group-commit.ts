@@ -19,6 +19,7 @@ interface Pending<I> {
  */
 export type FlushBatch<I> = (items: I[]) => Promise<(Error | undefined)[]>;
 
+/** Batches submitted items into shared flushes (see the file comment). */
 export class GroupCommit<I> {
   private pending: Pending<I>[] = [];
   private scheduled = false;

@@ -12,7 +12,7 @@ import { postgresUrlProblem, registryDbError } from './registry-db-url.js';
 /** Default REGISTRY_DB_POOL_SIZE: enough for group-committed metrics plus concurrent reads on 2 cores. */
 export const DEFAULT_POOL_SIZE = 10;
 
-/** Arbitrary, fixed key of the advisory lock the migrations hold ("mlflowrg" in ASCII). */
+/** Fixed, arbitrary key of the advisory lock the migrations hold; every replica uses the same one. */
 const MIGRATION_LOCK_KEY = '7867084305082103655';
 
 export interface OpenPostgresOptions {

@@ -41,6 +41,7 @@ function sqlState(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** The PostgreSQL executor; `pool` is exposed for start-up checks and migrations. */
 export class PostgresExecutor implements SqlExecutor {
   readonly dialect = POSTGRES_DIALECT;
   readonly pool: pg.Pool;

@@ -32,6 +32,7 @@ export interface OpenRegistryDatabaseOptions {
  */
 const POSTGRES_METRIC_FLUSHES = 2;
 
+/** Opens and migrates the database `location` names (REGISTRY_DB): PostgreSQL for a URL, else SQLite. */
 export async function openRegistryDatabase(
   location: string,
   options: OpenRegistryDatabaseOptions = {},

@@ -11,6 +11,7 @@ export interface SqlFragment {
   params: (string | number)[];
 }
 
+/** What differs between the engines, as SQL fragments and flags. */
 export interface SqlDialect {
   readonly name: 'sqlite' | 'postgresql';
   /** MLflow's LIKE: case-sensitive, `%` and `_` wildcards, no escape character. */

@@ -14,6 +14,7 @@ export interface TransactionOptions {
   singleStatement?: boolean;
 }
 
+/** Runs SQL programs on one database (see the file comment). */
 export interface SqlExecutor {
   readonly dialect: SqlDialect;
   /**

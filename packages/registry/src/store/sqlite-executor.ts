@@ -16,6 +16,7 @@ import type { SqlProgram, SqlStep } from './sql-program.js';
  */
 const STATEMENT_CACHE_LIMIT = 1000;
 
+/** The SQLite executor; `connection` is the open better-sqlite3 database. */
 export class SqliteExecutor implements SqlExecutor {
   readonly dialect = SQLITE_DIALECT;
   private readonly statements = new Map<string, Statement>();
