@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_MODEL_NAME } from './constants.js';
-import { isPostgresUrl, redactUrl } from './database-url.js';
+import { isPostgresUrl, postgresUrlProblem, redactUrl } from './database-url.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -95,8 +95,12 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 /** An optional PostgreSQL URL; the message never repeats the value (it may hold a password). */
-const optionalPostgresUrl = optionalText.refine((v) => v === undefined || isPostgresUrl(v.trim()), {
-  message: 'expected a URL such as postgresql://user:password@host:5432/database',
+const optionalPostgresUrl = optionalText.superRefine((v, ctx) => {
+  if (v === undefined) return;
+  const problem = isPostgresUrl(v.trim())
+    ? postgresUrlProblem(v.trim())
+    : 'expected a URL such as postgresql://user:password@host:5432/database';
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 /**
@@ -111,7 +115,17 @@ export const configSchema = z.object({
   REGISTRY_PORT: port.default(5000),
   REGISTRY_HOST: z.string().min(1).default('0.0.0.0'),
   REGISTRY_URL: url.default('http://localhost:5000'),
-  REGISTRY_DB: z.string().min(1).default('mlruns/registry.db'),
+  /** A SQLite file, or a PostgreSQL URL (postgresql://user[:password]@host[:port]/database). */
+  REGISTRY_DB: z
+    .string()
+    .min(1)
+    .default('mlruns/registry.db')
+    .superRefine((value, ctx) => {
+      const problem = isPostgresUrl(value) ? postgresUrlProblem(value) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', message: `not a usable PostgreSQL URL: ${problem}` });
+    }),
+  /** Most PostgreSQL connections one registry process opens (ignored for SQLite). */
+  REGISTRY_DB_POOL_SIZE: positiveInt.default(10),
   /** Artifact folder, or `s3://bucket[/prefix]` for an S3-compatible object store shared by replicas. */
   REGISTRY_ARTIFACT_ROOT: artifactRoot.default('mlruns'),
   REGISTRY_TOKEN: optionalText,

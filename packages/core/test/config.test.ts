@@ -90,6 +90,28 @@ describe('REGISTRY_ARTIFACT_ROOT and the S3 variables', () => {
   });
 });
 
+describe('REGISTRY_DB', () => {
+  it('takes a SQLite path or a PostgreSQL URL, and a pool size', () => {
+    expect(loadConfig({}).REGISTRY_DB).toBe('mlruns/registry.db');
+    expect(loadConfig({}).REGISTRY_DB_POOL_SIZE).toBe(10);
+    const url = 'postgresql://registry:pw@db:5432/registry';
+    expect(loadConfig({ REGISTRY_DB: url, REGISTRY_DB_POOL_SIZE: '4' })).toMatchObject({
+      REGISTRY_DB: url,
+      REGISTRY_DB_POOL_SIZE: 4,
+    });
+    expect(loadConfig({ REGISTRY_DB: 'postgres://db/registry' }).REGISTRY_DB).toBe('postgres://db/registry');
+  });
+
+  it('refuses a PostgreSQL URL without a database or host, never echoing the password', () => {
+    const attempt = () => loadConfig({ REGISTRY_DB: 'postgresql://registry:s3cret@db:5432' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/REGISTRY_DB="postgresql:\/\/registry:\*\*\*@db:5432": .*names no database/);
+    expect(attempt).not.toThrow(/s3cret/);
+    expect(() => loadConfig({ REGISTRY_DB: 'postgresql:///registry' })).toThrow(/REGISTRY_DB.*names no host/);
+    expect(() => loadConfig({ REGISTRY_DB_POOL_SIZE: '0' })).toThrow(/REGISTRY_DB_POOL_SIZE/);
+  });
+});
+
 describe('parseDurationMs', () => {
   it.each([
     ['10s', 10_000],

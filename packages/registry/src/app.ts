@@ -14,8 +14,13 @@ import { registryStores } from './store/registry-stores.js';
 export const API_PREFIXES = ['/api/2.0', '/ajax-api/2.0'] as const;
 
 export interface RegistryAppOptions {
-  /** SQLite file (created with its folder when missing), or `:memory:`. */
+  /**
+   * REGISTRY_DB: a SQLite file (created with its folder when missing), `:memory:`, or a
+   * PostgreSQL URL (`postgresql://user[:password]@host[:port]/database`, also `postgres://`).
+   */
   dbPath: string;
+  /** Most PostgreSQL connections this app opens (REGISTRY_DB_POOL_SIZE); ignored for SQLite. */
+  dbPoolSize?: number;
   /**
    * Artifact folder, or `s3://bucket[/prefix]`; runs store files under
    * `<artifactRoot>/<experiment_id>/<run_id>/artifacts/`.
@@ -96,6 +101,7 @@ export function buildApp(options: RegistryAppOptions): FastifyInstance {
   installErrorHandling(app);
   void app.register(registryStores, {
     dbPath: options.dbPath,
+    dbPoolSize: options.dbPoolSize,
     artifactRoot: options.artifactRoot,
     s3: options.s3,
   });

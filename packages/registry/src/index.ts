@@ -29,6 +29,7 @@ type RegistryConfig = S3Config &
   Pick<
     Config,
     | 'REGISTRY_DB'
+    | 'REGISTRY_DB_POOL_SIZE'
     | 'REGISTRY_ARTIFACT_ROOT'
     | 'REGISTRY_TOKEN'
     | 'REGISTRY_PORT'
@@ -45,6 +46,7 @@ type RegistryConfig = S3Config &
 export async function startRegistry(config: RegistryConfig, logger?: Logger): Promise<RunningRegistry> {
   const app = buildApp({
     dbPath: config.REGISTRY_DB,
+    dbPoolSize: config.REGISTRY_DB_POOL_SIZE,
     artifactRoot: config.REGISTRY_ARTIFACT_ROOT,
     s3: s3SettingsOf(config),
     token: config.REGISTRY_TOKEN,

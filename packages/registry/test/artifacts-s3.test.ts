@@ -29,8 +29,8 @@ afterEach(async () => {
 });
 afterAll(() => backend.stop());
 
-function s3Registry(options: Parameters<typeof tempRegistry>[0] = {}): TempRegistry {
-  const registry = tempRegistry({ ...backend.options(), ...options });
+async function s3Registry(options: Parameters<typeof tempRegistry>[0] = {}): Promise<TempRegistry> {
+  const registry = await tempRegistry({ ...backend.options(), ...options });
   registries.push(registry);
   return registry;
 }
@@ -106,7 +106,7 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 
 describe('large uploads', () => {
   it('sends a file larger than two parts as a multipart upload and reads it back byte-identical', async () => {
-    const registry = s3Registry();
+    const registry = await s3Registry();
     const runPath = await createRun(registry);
     const url = await urlOf(registry);
     const chunks = Array.from({ length: 20 }, () => randomBytes(MiB));
@@ -135,7 +135,7 @@ describe('large uploads', () => {
 
   it('aborts a multipart upload that grows past the limit: 413, no object and no parts left', async () => {
     // The limit lies past the first 8 MiB part, so a part is already stored when the limit trips.
-    const registry = s3Registry({ uploadLimit: 12 * MiB });
+    const registry = await s3Registry({ uploadLimit: 12 * MiB });
     const runPath = await createRun(registry);
     const url = await urlOf(registry);
     const response = await streamUpload(
@@ -155,7 +155,7 @@ describe('large uploads', () => {
   });
 
   it('aborts the upload of a client that goes away mid-file, leaving nothing behind', async () => {
-    const registry = s3Registry();
+    const registry = await s3Registry();
     const runPath = await createRun(registry);
     const url = await urlOf(registry);
     const chunks = Array.from({ length: 20 }, () => randomBytes(MiB));
@@ -171,7 +171,7 @@ describe('large uploads', () => {
 
 describe('folders as key prefixes', () => {
   it('lists a folder of more than one listing page and deletes it in batches', async () => {
-    const registry = s3Registry();
+    const registry = await s3Registry();
     const runPath = await createRun(registry);
     const prefix = prefixOf(registry);
     const count = 1001; // one past both the listing page and the DeleteObjects batch
@@ -212,7 +212,7 @@ describe('folders as key prefixes', () => {
   });
 
   it('refuses to write a file over a folder, and lists nested folders once', async () => {
-    const registry = s3Registry();
+    const registry = await s3Registry();
     const runPath = await createRun(registry);
     for (const path of ['plots/a/1.png', 'plots/a/2.png', 'plots/b.png']) {
       const put = await registry.app.inject({
@@ -237,9 +237,9 @@ describe('folders as key prefixes', () => {
   });
 
   it('shares one bucket prefix between two registry replicas', async () => {
-    const first = s3Registry();
+    const first = await s3Registry();
     const runPath = await createRun(first);
-    const second = s3Registry({ artifactRoot: first.artifactRoot });
+    const second = await s3Registry({ artifactRoot: first.artifactRoot });
     const put = await first.app.inject({
       method: 'PUT',
       url: `${ART}/${runPath}/shared.txt`,
@@ -262,7 +262,7 @@ describe('a misconfigured or unreachable store', () => {
   it('refuses to start with credentials the store refuses, naming bucket and endpoint but not the secret', async () => {
     const { endpoint, region, bucket, credentials } = backend.server;
     const secret = 'definitely-not-the-secret';
-    const registry = s3Registry({
+    const registry = await s3Registry({
       s3: {
         endpoint,
         region,
@@ -280,7 +280,7 @@ describe('a misconfigured or unreachable store', () => {
   });
 
   it('refuses to start on a missing bucket, saying so', async () => {
-    const registry = s3Registry({ artifactRoot: 's3://no-such-bucket/registry' });
+    const registry = await s3Registry({ artifactRoot: 's3://no-such-bucket/registry' });
     await expect(registry.app.ready()).rejects.toThrow(
       /the artifact store s3:\/\/no-such-bucket\/registry at http:\/\/127\.0\.0\.1:\d+: the bucket does not exist/,
     );
@@ -288,14 +288,14 @@ describe('a misconfigured or unreachable store', () => {
 
   it('refuses to start when the endpoint does not answer', async () => {
     const { region, credentials } = backend.server;
-    const registry = s3Registry({ s3: { endpoint: 'http://127.0.0.1:9', region, credentials } });
+    const registry = await s3Registry({ s3: { endpoint: 'http://127.0.0.1:9', region, credentials } });
     await expect(registry.app.ready()).rejects.toThrow(
       /at http:\/\/127\.0\.0\.1:9: the endpoint cannot be reached \(ECONNREFUSED\)/,
     );
   });
 
   it('refuses a malformed s3:// root, naming REGISTRY_ARTIFACT_ROOT', async () => {
-    const registry = s3Registry({ artifactRoot: 's3://Not_A_Bucket/x' });
+    const registry = await s3Registry({ artifactRoot: 's3://Not_A_Bucket/x' });
     await expect(registry.app.ready()).rejects.toThrow(
       /REGISTRY_ARTIFACT_ROOT 's3:\/\/Not_A_Bucket\/x' is not a valid S3 location/,
     );
@@ -303,7 +303,7 @@ describe('a misconfigured or unreachable store', () => {
 
   it('answers requests with a clear INTERNAL_ERROR when the bucket disappears after the start', async () => {
     const bucket = await backend.server.createBucket();
-    const registry = s3Registry({ artifactRoot: `s3://${bucket}/registry` });
+    const registry = await s3Registry({ artifactRoot: `s3://${bucket}/registry` });
     const runPath = await createRun(registry);
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
     const put = await registry.app.inject({ method: 'PUT', url: `${ART}/${runPath}/a.txt`, payload: 'a' });

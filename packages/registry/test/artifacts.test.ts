@@ -14,7 +14,7 @@ let runPath: string;
 
 /** A fresh registry with small limits and one run, its artifacts on `backend`. */
 async function freshRegistry(backend: ArtifactBackend): Promise<void> {
-  registry = tempRegistry({ uploadLimit: 1024, bodyLimit: 512, ...backend.options() });
+  registry = await tempRegistry({ uploadLimit: 1024, bodyLimit: 512, ...backend.options() });
   const run = await registry.ok<{ run: { info: { run_id: string; artifact_uri: string } } }>(
     'POST',
     'runs/create',

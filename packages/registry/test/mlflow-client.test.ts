@@ -52,7 +52,7 @@ describe.each(artifactBackends)('the official MLflow Python client, artifacts on
   let url: string;
   beforeAll(async () => {
     await backend.start();
-    registry = tempRegistry(backend.options());
+    registry = await tempRegistry(backend.options());
     url = await registry.app.listen({ port: 0, host: '127.0.0.1' });
   }, 60_000);
   afterAll(async () => {

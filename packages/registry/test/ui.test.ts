@@ -28,7 +28,7 @@ beforeAll(async () => {
     );
   }
   mkdirSync(SHOTS, { recursive: true });
-  registry = tempRegistry({ token: 'ui-token' });
+  registry = await tempRegistry({ token: 'ui-token' });
   url = await registry.app.listen({ port: 0, host: '127.0.0.1' });
   seeded = await seedRegistry(new RegistryClient({ baseUrl: url, token: 'ui-token' }));
   browser = await chromium.launch({

@@ -85,7 +85,7 @@ export const proxiedArtifactRoutes: FastifyPluginAsync<ArtifactRouteOptions> = a
 export const runArtifactRoutes: FastifyPluginAsync = async (app) => {
   app.get('/artifacts/list', async (request) => {
     const f = RequestFields.of(request);
-    const run = app.tracking.getRun(f.runId());
+    const run = await app.tracking.getRun(f.runId());
     const rootUri = run.info.artifact_uri;
     const base = artifactPathOfUri(rootUri);
     // Runs of an experiment with a non-proxied artifact location keep their files elsewhere.

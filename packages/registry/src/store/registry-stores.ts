@@ -1,22 +1,23 @@
 /**
- * The registry's shared resources as one named Fastify plugin: the SQLite
- * database (opened and migrated on start, closed on app close), the tracking
- * and model registry stores on it, and the artifact repository (a folder or an
- * S3 bucket, checked on start).
+ * The registry's shared resources as one named Fastify plugin: the database
+ * (SQLite or PostgreSQL, opened and migrated on start, closed on app close),
+ * the tracking and model registry stores on it, and the artifact repository (a
+ * folder or an S3 bucket, checked on start).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ArtifactRepository } from '../artifacts/artifact-repository.js';
 import { createArtifactRepository } from '../artifacts/artifact-repository-factory.js';
 import type { S3Settings } from '../artifacts/s3-location.js';
-import { openDatabase, type Database } from './database.js';
-import { startWalCheckpointer } from './wal-checkpointer.js';
-import { SqliteModelRegistryStore, type ModelRegistryStore } from './model-registry-store.js';
-import { SqliteTrackingStore, type TrackingStore } from './tracking-store.js';
+import { SqlModelRegistryStore, type ModelRegistryStore } from './model-registry-store.js';
+import { openRegistryDatabase } from './registry-database.js';
+import type { SqlExecutor } from './sql-executor.js';
+import { SqlTrackingStore, type TrackingStore } from './tracking-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    db: Database;
+    /** The database behind the stores (health checks, tests). */
+    registryDb: SqlExecutor;
     tracking: TrackingStore;
     modelRegistry: ModelRegistryStore;
     artifacts: ArtifactRepository;
@@ -24,8 +25,10 @@ declare module 'fastify' {
 }
 
 export interface RegistryStoresOptions {
-  /** SQLite file path, or `:memory:`. */
+  /** SQLite file path, `:memory:`, or a `postgresql://` URL. */
   dbPath: string;
+  /** PostgreSQL connection pool size. */
+  dbPoolSize?: number;
   /** Folder or `s3://bucket[/prefix]` holding `<experiment_id>/<run_id>/artifacts/`. */
   artifactRoot: string;
   /** How to reach the object store of an `s3://` artifact root. */
@@ -41,23 +44,26 @@ const plugin: FastifyPluginAsync<RegistryStoresOptions> = async (app, options) =
     await artifacts.close();
     throw error;
   }
-  const db = openDatabase(options.dbPath);
-  const checkpointer =
-    options.dbPath === ':memory:'
-      ? undefined
-      : startWalCheckpointer(options.dbPath, {
-          onError: (message) =>
-            app.log.warn({ message }, 'WAL checkpoint failed; the automatic checkpoint takes over'),
-        });
-  app.decorate('db', db);
-  app.decorate('tracking', new SqliteTrackingStore(db));
-  app.decorate('modelRegistry', new SqliteModelRegistryStore(db));
+  let database;
+  try {
+    database = await openRegistryDatabase(options.dbPath, {
+      poolSize: options.dbPoolSize,
+      warn: (message) => app.log.warn({ message }, 'registry database'),
+    });
+  } catch (error) {
+    await artifacts.close();
+    throw error;
+  }
+  app.decorate('registryDb', database.executor);
+  app.decorate(
+    'tracking',
+    new SqlTrackingStore(database.executor, { metricFlushes: database.metricFlushes }),
+  );
+  app.decorate('modelRegistry', new SqlModelRegistryStore(database.executor));
   app.decorate('artifacts', artifacts);
   app.addHook('onClose', async () => {
-    await checkpointer?.stop();
     await artifacts.close();
-    // The last connection to close checkpoints the rest of the WAL.
-    db.close();
+    await database.close();
   });
 };
 
