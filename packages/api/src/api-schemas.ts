@@ -197,7 +197,11 @@ export const feedbackItemSchema = z
       });
     }
   })
-  .meta({ example: { prediction_id: '3b241101-e2bb-4255-8caf-4136c566a962', true_category: 'medium' } });
+  .meta({
+    example: { prediction_id: '3b241101-e2bb-4255-8caf-4136c566a962', true_category: 'medium' },
+    // The document states what the refinement above checks: exactly one of the two truths.
+    oneOf: [{ required: ['true_category'] }, { required: ['sold_price'] }],
+  });
 
 /** POST /feedback batch body: `{ "feedback": [item, ...] }`, at most `limit` items. */
 export function feedbackBatchSchema(limit: number) {
