@@ -199,9 +199,9 @@ export async function runConceptDriftDemo(options: ConceptDriftDemoOptions): Pro
     say(`   ${alerts.length} alert(s):`);
     for (const alert of alerts)
       say(`     - ${alert.name} = ${alert.value.toFixed(3)} (threshold ${alert.threshold})`);
-    if (!alerts.some((a) => a.name.startsWith('psi.') || a.name.startsWith('cardinality.')))
-      say('   the input drift checks see nothing: only the feedback shows the model is wrong.');
-
+    const realizedAlert = alerts.some((a) => a.name === 'performance.realized');
+    if (realizedAlert && alerts.length === 1)
+      say('   no input drift alert: only the feedback shows that the model is wrong now.');
     const base = {
       previousVersion,
       trafficAccuracy,
@@ -214,8 +214,10 @@ export async function runConceptDriftDemo(options: ConceptDriftDemoOptions): Pro
     };
     if (check.training === 'not-needed') {
       say(
-        `   no performance.realized alert (it needs ${config.PERFORMANCE_MIN_LABELS} labelled rows and a drop over ` +
-          `max(${config.PERFORMANCE_REALIZED_DROP}, ${config.PERFORMANCE_REALIZED_Z} standard errors)): no retraining.`,
+        `   no performance.realized alert: it needs ${config.PERFORMANCE_MIN_LABELS} labelled rows (PERFORMANCE_MIN_LABELS) ` +
+          `and a drop over max(${config.PERFORMANCE_REALIZED_DROP}, ${config.PERFORMANCE_REALIZED_Z} standard errors) ` +
+          'from the held-out accuracy; no retraining. (A production version that already learned the new prices, ' +
+          'e.g. from an earlier run of this demo, is right again: start from a fresh stack to see the loop.)',
       );
       return { ...base, trainingResult: null };
     }
