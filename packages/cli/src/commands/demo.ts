@@ -4,8 +4,8 @@
  * `--scenario concept`: same listings, moved prices -> feedback -> realized-performance alert ->
  * retraining on the feedback -> new model served, compared with the old one on fresh listings.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig } from '@mlops/core';
+import { Command, Option } from 'commander';
+import { InvalidArgumentError, loadConfig } from '@mlops/core';
 import { processIo, type CommandIo } from '../command-io.js';
 import { runConceptDriftDemo } from '../concept-drift-demo.js';
 import { runDriftDemo } from '../drift-demo.js';
