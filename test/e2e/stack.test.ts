@@ -261,6 +261,45 @@ describe('the whole stack, natively', () => {
     expect(health.model.version).toBe(served);
   }, 300_000);
 
+  it('retrains on feedback after prices moved and serves a more accurate version (the concept-drift demo)', async () => {
+    const registry = new RegistryClient({ baseUrl: registryUrl });
+    const before = await registry.getModelVersionByAlias('HousingPriceClassifier', PRODUCTION_ALIAS);
+    // The seed fixes the traffic, its feedback and the fresh listings, so the gate and the comparison
+    // come out the same on every run.
+    const demo = runCli(['demo', 'drift', '--scenario', 'concept', '--seed', '1'], dir, env);
+    let demoOutput = '';
+    demo.stdout!.on('data', (chunk: Buffer) => (demoOutput += chunk.toString()));
+    demo.stderr!.on('data', (chunk: Buffer) => (demoOutput += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    expect(code, demoOutput).toBe(0);
+    // Only ground truth saw it: the realized alert, and no input drift alert beside it.
+    expect(demoOutput).toMatch(/- performance\.realized = 0\.\d+ \(threshold 0\.03\)/);
+    expect(demoOutput).not.toMatch(/- (psi|cardinality)\./);
+    expect(demoOutput).toMatch(/on the \d+ most recent labelled feedback rows: promoted to production/);
+    const served = /The API now serves version (\d+): ([\d.]+) s after the first feedback/.exec(demoOutput);
+    expect(served, demoOutput).not.toBeNull();
+    expect(Number(served![1])).toBeGreaterThan(Number(before!.version));
+
+    const production = await registry.getModelVersionByAlias('HousingPriceClassifier', PRODUCTION_ALIAS);
+    expect(production!.version).toBe(served![1]);
+    const health = (await (await fetch(`${apiUrl}/health`)).json()) as { model: { version: string } };
+    expect(health.model.version).toBe(served![1]);
+    const training = await registry.getRun(production!.runId!);
+    // Started by the realized alert alone, and gated on the newest feedback.
+    expect(training.data.tags['trigger.reason']).toBe('performance');
+    expect(training.data.tags['promotion.scored_on']).toBe('recent-feedback');
+
+    // On fresh listings of the moved market, the served version is right more often than the old one.
+    const compared =
+      /version (\d+) would be right on ([\d.]+) %, version (\d+) \(served\) is right on ([\d.]+) %/.exec(
+        demoOutput,
+      );
+    expect(compared, demoOutput).not.toBeNull();
+    expect(compared![1]).toBe(before!.version);
+    expect(compared![3]).toBe(served![1]);
+    expect(Number(compared![4])).toBeGreaterThan(Number(compared![2]) + 1);
+  }, 300_000);
+
   it('triggers the scheduled check and follows a remote training from the CLI', async () => {
     const run = async (args: string[]) => {
       const child = runCli(args, dir, env);

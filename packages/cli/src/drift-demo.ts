@@ -4,26 +4,17 @@
  * promotion gate, the new production version, the API serving it.
  */
 import { join } from 'node:path';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { type Config } from '@mlops/core';
-import {
-  NUMERIC_FIELDS,
-  TEXT_FIELDS,
-  RAW_COLUMNS,
-  formatRawListingsCsv,
-  parseRawListingsCsv,
-  writeRawListingsCsv,
-  type LabelledListing,
-  type Listing,
-} from '@mlops/core/listing';
+import { RAW_COLUMNS, writeRawListingsCsv } from '@mlops/core/listing';
 import { generateRawListings, type SyntheticDrift } from '@mlops/core/synthetic';
+import { MONITORING_WORKFLOW_TYPE, type MonitoringResult, type TrainingResult } from '@mlops/temporal';
 import {
-  MONITORING_TASK_QUEUE,
-  MONITORING_WORKFLOW_TYPE,
-  TRAINING_WORKFLOW_ID,
-  type MonitoringResult,
-  type TrainingResult,
-} from '@mlops/temporal';
+  followRetraining,
+  knownListings,
+  predictBatches,
+  runMonitoringCheck,
+  servedModel,
+} from './demo-loop.js';
 import { withTemporalClient } from './temporal-client.js';
 
 export interface DriftDemoOptions {
@@ -49,27 +40,6 @@ export interface DriftDemoResult {
   secondsToNewModel: number | null;
 }
 
-interface Health {
-  model: { name: string; version: string; alias: string } | null;
-}
-
-async function apiHealth(apiUrl: string): Promise<Health> {
-  const response = await fetch(`${apiUrl}/health`);
-  if (!response.ok) throw new Error(`GET ${apiUrl}/health answered ${response.status}`);
-  return (await response.json()) as Health;
-}
-
-/** The API form of a parsed listing, or null when a numeric field is missing (the API requires them). */
-function toListing(record: LabelledListing): Listing | null {
-  const listing: Record<string, unknown> = {};
-  for (const field of NUMERIC_FIELDS) {
-    if (record[field] === null) return null;
-    listing[field] = record[field];
-  }
-  for (const field of TEXT_FIELDS) listing[field] = record[field] ?? '';
-  return listing as Listing;
-}
-
 /** Runs the demo against a running stack (see `pnpm start`). */
 export async function runDriftDemo(options: DriftDemoOptions): Promise<DriftDemoResult> {
   const { config, say } = options;
@@ -79,24 +49,13 @@ export async function runDriftDemo(options: DriftDemoOptions): Promise<DriftDemo
   const rows = options.rowsPerScenario ?? 400;
   const seed = options.seed ?? Date.now() % 1_000_000;
 
-  let health: Health;
-  try {
-    health = await apiHealth(apiUrl);
-  } catch (error) {
-    throw new Error(
-      `The API is not reachable at ${apiUrl} (API_URL): start the stack first with \`pnpm start\`. (${(error as Error).message})`,
-    );
-  }
-  if (!health.model)
-    throw new Error('The API has no model yet: wait for `pnpm start` to say the stack is up.');
-  const previousVersion = health.model.version;
-  say(`1. The API serves ${health.model.name} version ${previousVersion} (${health.model.alias}).`);
+  const model = await servedModel(apiUrl);
+  const previousVersion = model.version;
+  say(`1. The API serves ${model.name} version ${previousVersion} (${model.alias}).`);
 
   // New listings arrive: drifted traffic for the API, and (with their prices) new raw data for retraining.
   const raw = scenarios.flatMap((drift, i) => generateRawListings({ rows, seed: seed + i, drift }));
-  const listings = parseRawListingsCsv(formatRawListingsCsv(raw, RAW_COLUMNS), { file: 'drifted traffic' })
-    .listings.map(toListing)
-    .filter((l): l is Listing => l !== null);
+  const listings = knownListings(raw, 'drifted traffic').map((known) => known.listing);
   const arrivals = join(
     config.DATA_DIR,
     'raw',
@@ -107,16 +66,7 @@ export async function runDriftDemo(options: DriftDemoOptions): Promise<DriftDemo
     `2. ${listings.length} new listings arrive (${scenarios.join(' + ')}); their labelled copy goes to ${arrivals}.`,
   );
 
-  for (let i = 0; i < listings.length; i += 200) {
-    const chunk = listings.slice(i, i + 200);
-    const response = await fetch(`${apiUrl}/predict/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(chunk),
-    });
-    if (!response.ok)
-      throw new Error(`POST /predict/batch answered ${response.status}: ${await response.text()}`);
-  }
+  await predictBatches(apiUrl, listings);
   const trafficDone = Date.now();
   say(`   sent them to ${apiUrl}/predict/batch; every prediction is in the production log.`);
   // The log is written off the request path; give its flush a moment before the check reads it.
@@ -127,11 +77,7 @@ export async function runDriftDemo(options: DriftDemoOptions): Promise<DriftDemo
     say(
       `3. Drift check: starting ${MONITORING_WORKFLOW_TYPE} (${workflowId}) now rather than waiting for the schedule.`,
     );
-    const check = (await client.workflow.execute(MONITORING_WORKFLOW_TYPE, {
-      workflowId,
-      taskQueue: MONITORING_TASK_QUEUE,
-      args: [{ manual: true, minAlerts: config.DRIFT_MIN_ALERTS }],
-    })) as MonitoringResult;
+    const check = await runMonitoringCheck(client, config, workflowId);
     const alerts = check.check.alerts;
     say(
       `   ${check.check.windowSize} rows checked, status ${check.check.status}, ${alerts.length} alert(s):`,
@@ -150,55 +96,20 @@ export async function runDriftDemo(options: DriftDemoOptions): Promise<DriftDemo
         secondsToNewModel: null,
       };
     }
+    const retraining = await followRetraining(client, apiUrl, check, deadline, say, 4);
+    const result = {
+      previousVersion,
+      alerts,
+      training: check.training,
+      trainingResult: retraining.trainingResult,
+      servedVersion: retraining.servedVersion ?? previousVersion,
+      secondsToNewModel: null,
+    };
+    if (retraining.servedAt === null) return result;
+    const seconds = (retraining.servedAt - trafficDone) / 1000;
     say(
-      check.training === 'started'
-        ? `4. Retraining: the check started the ${TRAINING_WORKFLOW_ID} workflow.`
-        : `4. Retraining: a ${TRAINING_WORKFLOW_ID} workflow was already running (started by the schedule); following it.`,
+      `6. The API now serves version ${retraining.servedVersion}: ${seconds.toFixed(1)} s after the drifted traffic.`,
     );
-    let trainingResult: TrainingResult;
-    try {
-      trainingResult = (await client.workflow.getHandle(TRAINING_WORKFLOW_ID).result()) as TrainingResult;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError)
-        throw new Error(`The ${TRAINING_WORKFLOW_ID} workflow was not found`);
-      throw error;
-    }
-    const d = trainingResult.decision;
-    say(
-      `5. Gate: version ${trainingResult.version} scored macro-F1 ${d.candidateMacroF1.toFixed(4)} against production ` +
-        `${d.productionMacroF1 === null ? '(none)' : `${d.productionMacroF1.toFixed(4)} (version ${d.productionVersion})`} ` +
-        `on the same held-out listings: ${d.promoted ? 'promoted to production' : `kept in staging (${d.reason})`}.`,
-    );
-    if (!d.promoted) {
-      return {
-        previousVersion,
-        alerts,
-        training: check.training,
-        trainingResult,
-        servedVersion: previousVersion,
-        secondsToNewModel: null,
-      };
-    }
-
-    for (;;) {
-      const now = await apiHealth(apiUrl);
-      if (now.model?.version === trainingResult.version) {
-        const seconds = (Date.now() - trafficDone) / 1000;
-        say(
-          `6. The API now serves version ${trainingResult.version}: ${seconds.toFixed(1)} s after the drifted traffic.`,
-        );
-        return {
-          previousVersion,
-          alerts,
-          training: check.training,
-          trainingResult,
-          servedVersion: trainingResult.version,
-          secondsToNewModel: seconds,
-        };
-      }
-      if (Date.now() > deadline)
-        throw new Error(`The API did not switch to version ${trainingResult.version} in time`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    return { ...result, secondsToNewModel: seconds };
   });
 }

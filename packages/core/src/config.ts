@@ -215,6 +215,12 @@ export const configSchema = z.object({
   DRIFT_WINDOW: optionalText,
   /** Realized accuracy this far below the held-out accuracy (with enough labels) is a `performance.realized` alert. */
   PERFORMANCE_REALIZED_DROP: nonNegative.default(0.03),
+  /**
+   * Standard errors the realized drop must also exceed (drop > max(PERFORMANCE_REALIZED_DROP, z * SE)):
+   * with 200 labels the SE of accuracy is about 0.03, so sampling noise alone would cross 0.03 about
+   * one window in six and retrain for nothing; 2 keeps that under 2.5 %. 0 = the threshold alone.
+   */
+  PERFORMANCE_REALIZED_Z: nonNegative.default(2),
   /** Estimated accuracy this far below the held-out accuracy is a `performance.estimated` alert. */
   PERFORMANCE_ESTIMATED_DROP: nonNegative.default(0.03),
   /** Labelled rows a window needs before its realized accuracy can alert. */

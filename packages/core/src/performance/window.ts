@@ -7,7 +7,10 @@
  * Both checks measure a drop of accuracy from the held-out accuracy at
  * training (positive = worse) and alert above their threshold:
  * - `performance.realized`: ground truth, judged only with at least
- *   `minLabels` labelled rows (fewer: `insufficient-data`);
+ *   `minLabels` labelled rows (fewer: `insufficient-data`), and only a
+ *   drop that is also `realizedZ` standard errors above zero alerts: the
+ *   accuracy of a few hundred labels is noisy (SE about 0.03 on 200), and
+ *   this alert retrains on its own, so noise must not fire it;
  * - `performance.estimated`: the CBPE estimate over all served rows, judged
  *   with at least `minRows` rows.
  */
@@ -25,6 +28,11 @@ export interface PerformanceThresholds {
   realizedDrop: number;
   /** Largest tolerated drop of estimated accuracy from held-out. */
   estimatedDrop: number;
+  /**
+   * Standard errors of the window's accuracy the realized drop must exceed as well as `realizedDrop`:
+   * it alerts when drop > max(realizedDrop, realizedZ * standardError). Absent = 0 (threshold alone).
+   */
+  realizedZ?: number;
   /** Labelled rows needed before the realized check is judged. */
   minLabels: number;
   /** Served rows needed before the estimated check is judged. */
@@ -35,6 +43,7 @@ export interface PerformanceThresholds {
 export const DEFAULT_PERFORMANCE_THRESHOLDS: Readonly<PerformanceThresholds> = Object.freeze({
   realizedDrop: 0.03,
   estimatedDrop: 0.03,
+  realizedZ: 2,
   minLabels: 200,
   minRows: 200,
 });
@@ -44,6 +53,7 @@ export function performanceThresholdsFromConfig(
   config: Pick<
     Config,
     | 'PERFORMANCE_REALIZED_DROP'
+    | 'PERFORMANCE_REALIZED_Z'
     | 'PERFORMANCE_ESTIMATED_DROP'
     | 'PERFORMANCE_MIN_LABELS'
     | 'DRIFT_MIN_SAMPLES'
@@ -52,6 +62,7 @@ export function performanceThresholdsFromConfig(
   return {
     realizedDrop: config.PERFORMANCE_REALIZED_DROP,
     estimatedDrop: config.PERFORMANCE_ESTIMATED_DROP,
+    realizedZ: config.PERFORMANCE_REALIZED_Z,
     minLabels: config.PERFORMANCE_MIN_LABELS,
     minRows: config.DRIFT_MIN_SAMPLES,
   };
@@ -116,10 +127,24 @@ function judge(
   enough: boolean,
   standardError: number | null,
   note: string,
+  z = 0,
 ): PerformanceCheck {
   const metric = name === 'performance.realized' ? 'performance_realized_drop' : 'performance_estimated_drop';
-  const status = value === null ? 'n/a' : !enough ? 'insufficient-data' : value > threshold ? 'alert' : 'ok';
-  return { name, metric, value, threshold, status, standardError, note };
+  // Over the threshold but within z standard errors of no drop at all: noise, not evidence.
+  const noise = z * (standardError ?? 0);
+  const status =
+    value === null
+      ? 'n/a'
+      : !enough
+        ? 'insufficient-data'
+        : value > Math.max(threshold, noise)
+          ? 'alert'
+          : 'ok';
+  const margin =
+    enough && value !== null && value > threshold && value <= noise
+      ? `; the drop is within ${z} standard errors (${noise.toFixed(3)}) of none: not judged a drop yet`
+      : '';
+  return { name, metric, value, threshold, status, standardError, note: note + margin };
 }
 
 /**
@@ -134,8 +159,8 @@ export function evaluatePerformanceWindow(
 ): PerformanceWindowEvaluation {
   checkSameLength(window.probabilities, 'probabilities', window.predicted, 'predicted');
   checkSameLength(window.truth, 'truth', window.predicted, 'predicted');
-  for (const key of ['realizedDrop', 'estimatedDrop', 'minLabels', 'minRows'] as const) {
-    const v = thresholds[key];
+  for (const key of ['realizedDrop', 'estimatedDrop', 'realizedZ', 'minLabels', 'minRows'] as const) {
+    const v = thresholds[key] ?? 0;
     if (!Number.isFinite(v) || v < 0) {
       throw new InvalidArgumentError(`performance threshold ${key} must be a finite number >= 0, got ${v}`);
     }
@@ -165,6 +190,7 @@ export function evaluatePerformanceWindow(
       ? `accuracy ${percent(realized.accuracy)} on ${labelled} labelled rows (${percent(labelled / rows)} of ${rows}) vs ${percent(heldOut.accuracy)} held out` +
           (labelled < thresholds.minLabels ? `; needs ${thresholds.minLabels} labelled rows` : '')
       : 'no labelled rows in the window',
+    thresholds.realizedZ ?? 0,
   );
   const estimatedCheck = judge(
     'performance.estimated',

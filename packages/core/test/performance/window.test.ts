@@ -63,6 +63,30 @@ describe('evaluatePerformanceWindow', () => {
     expect(sparse.checks[0].note).toMatch(/needs 200 labelled rows/);
   });
 
+  it('does not call a drop within realizedZ standard errors of none an alert', () => {
+    // 200 labelled rows, right on all but enough to sit 0.045 below held out: over the 0.03
+    // threshold, but the standard error on 200 labels is about 0.03, so 2 SE = 0.06 covers it.
+    const w = scoredRows(200, 15, 2);
+    const target = profile.heldOut.accuracy - 0.045;
+    const rightRows = Math.round(target * 200);
+    const wrong: Record<PriceCategory, PriceCategory> = { low: 'medium', medium: 'high', high: 'low' };
+    const truth = w.predicted.map((p, i) => (i < rightRows ? p : wrong[p]));
+    const input = { probabilities: w.served, predicted: w.predicted, truth };
+    const guarded = evaluatePerformanceWindow(input, profile, DEFAULT_PERFORMANCE_THRESHOLDS);
+    expect(guarded.checks[0].value).toBeCloseTo(0.045, 2);
+    expect(guarded.checks[0].standardError).toBeGreaterThan(0.028);
+    expect(guarded.checks[0].status).toBe('ok');
+    expect(guarded.checks[0].note).toMatch(/within 2 standard errors \(0\.06\d\) of none/);
+    const bare = evaluatePerformanceWindow(input, profile, {
+      ...DEFAULT_PERFORMANCE_THRESHOLDS,
+      realizedZ: 0,
+    });
+    expect(bare.checks[0].status).toBe('alert');
+    expect(() =>
+      evaluatePerformanceWindow(input, profile, { ...DEFAULT_PERFORMANCE_THRESHOLDS, realizedZ: -1 }),
+    ).toThrow(/realizedZ/);
+  });
+
   it('alerts on the estimate when the model grows unsure', () => {
     const unsure = scoredRows(1000, 14, 0.5);
     const result = evaluatePerformanceWindow(
@@ -78,8 +102,17 @@ describe('evaluatePerformanceWindow', () => {
     const empty = evaluatePerformanceWindow({ probabilities: [], predicted: [], truth: [] }, profile);
     expect(empty.checks.map((c) => c.status)).toEqual(['n/a', 'n/a']);
     expect(performanceThresholdsFromConfig(loadConfig({}))).toEqual(DEFAULT_PERFORMANCE_THRESHOLDS);
-    const custom = loadConfig({ PERFORMANCE_REALIZED_DROP: '0.05', PERFORMANCE_MIN_LABELS: '50' });
-    expect(performanceThresholdsFromConfig(custom)).toMatchObject({ realizedDrop: 0.05, minLabels: 50 });
+    const custom = loadConfig({
+      PERFORMANCE_REALIZED_DROP: '0.05',
+      PERFORMANCE_MIN_LABELS: '50',
+      PERFORMANCE_REALIZED_Z: '0',
+    });
+    expect(performanceThresholdsFromConfig(custom)).toMatchObject({
+      realizedDrop: 0.05,
+      minLabels: 50,
+      realizedZ: 0,
+    });
+    expect(() => loadConfig({ PERFORMANCE_REALIZED_Z: '-1' })).toThrow(/PERFORMANCE_REALIZED_Z/);
     expect(() => loadConfig({ PERFORMANCE_MIN_LABELS: '0' })).toThrow(/PERFORMANCE_MIN_LABELS/);
   });
 });
