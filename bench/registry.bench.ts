@@ -29,17 +29,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p90: number; p99: number; average: number; max: number };
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  duration: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+import { median, summarise, type Autocannon } from './load-summary.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const autocannon = createRequire(join(root, 'package.json'))('autocannon') as Autocannon;
@@ -175,30 +165,6 @@ async function seedRuns(url: string, experimentId: string, count: number): Promi
       tags: [{ key: 'dataset', value: `listings-${i % 10}` }],
     });
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function summarise(result: AutocannonResult) {
-  return {
-    requestsPerSecond: Math.round(result.requests.average),
-    total: result.requests.total,
-    ok: result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    latencyMs: {
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      average: Number(result.latency.average.toFixed(2)),
-      max: result.latency.max,
-    },
-  };
 }
 
 /** The same log-metric load against a real MLflow tracking server on SQLite, if one is installed. */

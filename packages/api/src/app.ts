@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -16,13 +15,16 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { createLogger, type Config, type Logger } from '@mlops/core';
-import { PRODUCTION_LOG_FILE } from '@mlops/core/listing';
 import { installErrorHandling } from './error-handler.js';
 import { ApiMetrics } from './metrics.js';
 import { createModelSource } from './model-loading.js';
 import type { ModelSource } from './model-source.js';
-import { ProductionLog } from './production-log.js';
+import type { ProductionLog } from './production-log.js';
+import { openProductionLog } from './production-log-open.js';
+import type { FeedbackStore } from './feedback-store.js';
+import { SqliteFeedbackStore } from './sqlite-feedback-store.js';
 import { batchRoutes } from './routes/batch.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { predictRoutes } from './routes/predict.js';
@@ -57,10 +59,15 @@ export interface BuildAppOptions {
    */
   modelSource?: ModelSource;
   /**
-   * The production log. Default (undefined): `<DATA_DIR>/production/predictions.db`, owned by the app
-   * and flushed and closed when the app closes. null: no production log. An injected log is not closed.
+   * The production log. Default (undefined): the PostgreSQL table at PRODUCTION_LOG_URL when it is set,
+   * else `<DATA_DIR>/production/predictions.db`; owned by the app and flushed and closed when the app closes. null: no production log. An injected log is not closed.
    */
   productionLog?: ProductionLog | null;
+  /**
+   * Where POST /feedback writes. Default (undefined): the SQLite feedback tables in the production
+   * log's file, owned by the app and closed with it; null (or no production log): feedback answers 503.
+   */
+  feedbackStore?: FeedbackStore | null;
   /** Production log batch window in milliseconds, for the default log (default 20). */
   productionLogFlushMs?: number;
   /** Metrics; default: a fresh registry with process metrics. */
@@ -87,12 +94,20 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
   const ownsLog = options.productionLog === undefined;
   const productionLog =
     options.productionLog === undefined
-      ? new ProductionLog({
-          path: join(config.DATA_DIR, 'production', PRODUCTION_LOG_FILE),
+      ? await openProductionLog({
+          dataDir: config.DATA_DIR,
+          url: config.PRODUCTION_LOG_URL,
           flushIntervalMs: options.productionLogFlushMs,
           logger,
         })
       : options.productionLog;
+  const ownsFeedback = options.feedbackStore === undefined;
+  const feedbackStore =
+    options.feedbackStore === undefined
+      ? productionLog === null || productionLog.stats().backend !== 'sqlite'
+        ? null
+        : new SqliteFeedbackStore({ path: productionLog.path })
+      : options.feedbackStore;
   const metrics =
     options.metrics ??
     new ApiMetrics({
@@ -106,6 +121,9 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
     batchLimit: config.API_BATCH_LIMIT,
     refreshIntervalSeconds: config.MODEL_REFRESH_SECONDS,
     startedAt: Date.now(),
+    feedbackStore,
+    feedbackBatchLimit: config.FEEDBACK_BATCH_LIMIT,
+    notedModel: null,
   };
 
   const app = Fastify({
@@ -155,6 +173,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
 
   await app.register(predictRoutes, serving);
   await app.register(batchRoutes, serving);
+  await app.register(feedbackRoutes, serving);
   await app.register(healthRoutes, serving);
   await app.register(readyRoutes, serving);
   await app.register(metricsRoutes, serving);
@@ -171,6 +190,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
   app.addHook('onClose', async () => {
     if (ownsSource) modelSource.stop();
     if (ownsLog) await productionLog?.close();
+    if (ownsFeedback) await feedbackStore?.close();
   });
   return app;
 }

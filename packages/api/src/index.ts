@@ -8,7 +8,18 @@ export type {
   RegistryStatus,
   RefreshOutcome,
 } from './model-source.js';
-export { ProductionLog, type ProductionLogOptions, type ProductionLogStats } from './production-log.js';
+export {
+  ProductionLog,
+  servedPrediction,
+  type ProductionLogOptions,
+  type ProductionLogStats,
+  type ServedPrediction,
+} from './production-log.js';
 export { ApiMetrics } from './metrics.js';
 export { DEFAULT_REQUEST_TIMEOUTS, type RequestTimeouts } from './request-timeouts.js';
 export { verifyPredictor, type Predictor, type Prediction, type BundleReader } from './predictor.js';
+export type { FeedbackItem, FeedbackOutcome, FeedbackStore, ServedModelRecord } from './feedback-store.js';
+export { SqliteFeedbackStore, type SqliteFeedbackStoreOptions } from './sqlite-feedback-store.js';
+export { openProductionLog, type OpenProductionLogOptions } from './production-log-open.js';
+export { PostgresLogStore, type PostgresLogStoreOptions } from './production-log-postgres.js';
+export type { ProductionLogBackend, ProductionLogStore } from './production-log-store.js';

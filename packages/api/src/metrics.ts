@@ -17,7 +17,11 @@ export type RejectionReason =
   | 'unsupported_media_type'
   | 'invalid_json'
   | 'batch_too_large'
-  | 'no_model';
+  | 'no_model'
+  | 'unknown_prediction'
+  | 'feedback_conflict'
+  | 'unconvertible_price'
+  | 'feedback_unavailable';
 
 export interface ApiMetricsOptions {
   /** Reads the production log counters at scrape time (nothing is updated per request). */

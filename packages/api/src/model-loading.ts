@@ -8,7 +8,7 @@ import { BundleFormatError, MODEL_BUNDLE_FILE, type Config, type Logger } from '
 import { Model, parseBundle } from '@mlops/core/model';
 import { RegistryClient } from '@mlops/registry-client';
 import { ModelSource, type AliasedVersion, type RegistryModelLookup } from './model-source.js';
-import type { Predictor } from './predictor.js';
+import type { PriceThresholds, Predictor } from './predictor.js';
 
 /**
  * The model source the service runs with: the registry at REGISTRY_URL (aliases `production`, then
@@ -37,7 +37,19 @@ export function readModelBundle(text: string, origin = 'model bundle'): Predicto
   } catch (error) {
     throw new BundleFormatError(`${origin} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
-  return Model.fromBundle(parseBundle(json, origin));
+  const bundle = parseBundle(json, origin);
+  const model = Model.fromBundle(bundle);
+  const priceThresholds = bundlePriceThresholds(bundle.metadata.priceThresholds);
+  return { predict: (listing) => model.predict(listing), priceThresholds };
+}
+
+/** The bundle's recorded price cut points when they are usable (finite, low <= high), else null. */
+function bundlePriceThresholds(value: unknown): PriceThresholds | null {
+  if (value === null || typeof value !== 'object') return null;
+  const { low, high } = value as Record<string, unknown>;
+  if (typeof low !== 'number' || typeof high !== 'number') return null;
+  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) return null;
+  return { low, high };
 }
 
 export interface RegistryClientLookupOptions {

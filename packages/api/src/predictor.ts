@@ -14,9 +14,20 @@ export interface Prediction {
   probabilities: ClassProbabilities;
 }
 
+/** Price cut points (TL): a price <= low is `low`, <= high is `medium`, above is `high` (priceCategoryOf). */
+export interface PriceThresholds {
+  low: number;
+  high: number;
+}
+
 /** What the service needs from a loaded model: one listing in, one prediction out. */
 export interface Predictor {
   predict(listing: ListingRecord): Prediction;
+  /**
+   * The cut points of the labels the model learned, from its bundle's metadata; null or absent when
+   * the bundle does not record them (then a sold price cannot be turned into this model's category).
+   */
+  readonly priceThresholds?: PriceThresholds | null;
 }
 
 /**

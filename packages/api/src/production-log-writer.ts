@@ -1,9 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** One production log row: the values of PRODUCTION_LOG_COLUMNS, in order. */
-export type LogRow = (string | number | null)[];
-
 /** Messages from the writer thread. */
 export type WriterReply =
   | { type: 'committed'; id: number; count: number }

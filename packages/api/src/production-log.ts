@@ -1,19 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { type Logger, type PriceCategory } from '@mlops/core';
-import {
-  NUMERIC_FIELDS,
-  PRODUCTION_LOG_COLUMNS,
-  PRODUCTION_LOG_DDL,
-  PRODUCTION_LOG_TABLE,
-  TEXT_FIELDS,
-  type Listing,
-} from '@mlops/core/listing';
+import type { Listing } from '@mlops/core/listing';
 import type { LoadedModel } from './model-source.js';
 import type { Prediction } from './predictor.js';
-import { startWriter, type LogRow, type WriterReply } from './production-log-writer.js';
+import { productionLogRow, type LogRow } from './production-log-row.js';
+import { SqliteLogStore } from './production-log-sqlite.js';
+import type { ProductionLogBackend, ProductionLogStore } from './production-log-store.js';
 
 /** One served prediction, as the request handler hands it over. */
 export interface ServedPrediction {
@@ -26,6 +17,8 @@ export interface ServedPrediction {
   listing: Listing;
   prediction: PriceCategory;
   probabilities: { low: number; medium: number; high: number };
+  /** The id the answer carried (a UUID); feedback on the prediction refers to it. */
+  predictionId: string;
 }
 
 /**
@@ -37,6 +30,7 @@ export function servedPrediction(
   listing: Listing,
   prediction: Prediction,
   ts: number,
+  predictionId: string,
 ): ServedPrediction {
   return {
     ts,
@@ -46,12 +40,18 @@ export function servedPrediction(
     listing,
     prediction: prediction.price_category,
     probabilities: prediction.probabilities,
+    predictionId,
   };
 }
 
 export interface ProductionLogOptions {
-  /** SQLite file; its folder is created when missing. */
-  path: string;
+  /**
+   * SQLite file; its folder is created when missing. Used when no `store` is given (the default
+   * backend, one file per host).
+   */
+  path?: string;
+  /** Where batches are committed, e.g. a PostgresLogStore shared by several replicas; wins over `path`. */
+  store?: ProductionLogStore;
   /**
    * Longest time a queued row waits before its batch is sent for commit, in milliseconds
    * (default 20). With the commit time, this is the durability window of an acknowledged prediction.
@@ -70,16 +70,27 @@ export interface ProductionLogOptions {
    * at the cost of an fsync per batch.
    */
   synchronous?: 'NORMAL' | 'FULL';
-  /** How long a commit waits for a database lock before the batch fails and is retried (default 1,000 ms). */
+  /** How long a SQLite commit waits for a database lock before the batch fails and is retried (default 1,000 ms). */
   busyTimeoutMs?: number;
-  /** Delay before a failed batch is retried, in milliseconds (default 250). */
+  /**
+   * Delay before a failed batch is retried, in milliseconds (default 250). It doubles with each
+   * further failure in a row, up to `maxRetryDelayMs`, so a database that is down for minutes is not
+   * hammered (nor the log flooded); the first success resets it.
+   */
   retryDelayMs?: number;
+  /** Longest delay between retries, in milliseconds (default 5,000). */
+  maxRetryDelayMs?: number;
   logger?: Logger;
 }
 
 /** Counters shown in /health and /metrics. */
 export interface ProductionLogStats {
-  path: string;
+  /** `sqlite` (a file per host) or `postgresql` (one table shared by every replica). */
+  backend: ProductionLogBackend;
+  /** The SQLite file; null for PostgreSQL. */
+  path: string | null;
+  /** The PostgreSQL URL with its password masked; null for SQLite. */
+  url: string | null;
   /** Rows appended since the process started (the last sequence number handed out). */
   appended: number;
   /** Rows committed to the database since the process started. */
@@ -109,39 +120,37 @@ interface DurableWaiter {
 }
 
 interface Batch {
-  id: number;
   rows: LogRow[];
   seqs: number[];
 }
 
 /**
  * The production log writer: every accepted prediction becomes one row of the table the monitor reads
- * (`PRODUCTION_LOG_DDL`).
+ * (`PRODUCTION_LOG_DDL`, or `PRODUCTION_LOG_PG_DDL` in PostgreSQL).
  *
  * The request thread only queues the row (a few microseconds). A timer hands the queue, at most
- * `flushIntervalMs` later, to a writer thread that commits it in one transaction (group commit), so
- * neither the inserts nor SQLite's WAL checkpoints (which fsync) ever run on the request path. One
- * batch is in flight at a time, which keeps commits in arrival order.
+ * `flushIntervalMs` later, to the store, which commits it in one transaction (group commit): a writer
+ * thread for SQLite (so neither the inserts nor the WAL checkpoints run on the request path), a
+ * connection pool for PostgreSQL. One batch is in flight at a time, which keeps commits in arrival
+ * order. A failed batch goes back to the front of the queue and is retried; the queue is bounded.
  *
  * Acknowledgement: rows are numbered in append order (`append` returns the number) and commit in that
  * order, so "row n is durable" is exactly `stats().durableSeq >= n` (while `dropped` is 0).
  * `appendDurable` resolves at that moment. `close()` commits everything still queued.
  */
 export class ProductionLog {
+  /** Where the rows go: the SQLite file, or the PostgreSQL URL with its password masked. */
   readonly path: string;
   readonly flushIntervalMs: number;
+  private readonly store: ProductionLogStore;
   private readonly maxBatchRows: number;
   private readonly maxQueueRows: number;
   private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
   private readonly logger: Logger | undefined;
-  private readonly insertSql: string;
-  private readonly synchronous: 'NORMAL' | 'FULL';
-  private readonly busyTimeoutMs: number;
-  private worker: Worker | null = null;
   private queue: LogRow[] = [];
   private queueSeqs: number[] = [];
   private inFlight: Batch | null = null;
-  private nextBatchId = 1;
   private waiters: DurableWaiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -152,38 +161,30 @@ export class ProductionLog {
   private dropped = 0;
   private batches = 0;
   private failedFlushes = 0;
+  private failuresInARow = 0;
   private lastFlushAt: number | null = null;
   private lastError: string | null = null;
 
-  /** Opens (and creates) the database on the calling thread, so a bad path fails here, then starts the writer. */
+  /**
+   * Uses the given store, or opens (and creates) the SQLite file at `path` on the calling thread, so
+   * a bad path fails here. For PostgreSQL, open the store first (openProductionLog does both).
+   */
   constructor(options: ProductionLogOptions) {
-    this.path = options.path;
     this.flushIntervalMs = options.flushIntervalMs ?? 20;
     this.maxBatchRows = options.maxBatchRows ?? 5000;
     this.maxQueueRows = options.maxQueueRows ?? 200_000;
     this.retryDelayMs = options.retryDelayMs ?? 250;
-    this.synchronous = options.synchronous ?? 'NORMAL';
-    this.busyTimeoutMs = options.busyTimeoutMs ?? 1000;
+    this.maxRetryDelayMs = Math.max(this.retryDelayMs, options.maxRetryDelayMs ?? 5000);
     this.logger = options.logger;
-    try {
-      mkdirSync(dirname(options.path), { recursive: true });
-      const db = new Database(options.path);
-      try {
-        db.pragma('journal_mode = WAL');
-        db.exec(PRODUCTION_LOG_DDL);
-      } finally {
-        db.close();
-      }
-    } catch (error) {
-      throw new Error(
-        `cannot open the production log ${options.path}: ${error instanceof Error ? error.message : String(error)} (check DATA_DIR)`,
-        { cause: error },
-      );
-    }
-    const columns = PRODUCTION_LOG_COLUMNS.join(', ');
-    const params = PRODUCTION_LOG_COLUMNS.map(() => '?').join(', ');
-    this.insertSql = `INSERT INTO ${PRODUCTION_LOG_TABLE} (${columns}) VALUES (${params})`;
-    this.ensureWriter();
+    if (options.store) this.store = options.store;
+    else if (options.path !== undefined) {
+      this.store = new SqliteLogStore({
+        path: options.path,
+        synchronous: options.synchronous ?? 'NORMAL',
+        busyTimeoutMs: options.busyTimeoutMs ?? 1000,
+      });
+    } else throw new Error('production log: give a SQLite path or a store');
+    this.path = this.store.path ?? this.store.url ?? '';
   }
 
   /**
@@ -192,8 +193,9 @@ export class ProductionLog {
    */
   append(served: ServedPrediction): number {
     if (this.closing) throw new Error('production log is closed');
+    const row = productionLogRow(served);
     this.appended += 1;
-    this.queue.push(toRow(served));
+    this.queue.push(row);
     this.queueSeqs.push(this.appended);
     if (this.queue.length > this.maxQueueRows) this.dropOldest(this.queue.length - this.maxQueueRows);
     if (this.queue.length >= this.maxBatchRows) this.flushSoon();
@@ -223,9 +225,25 @@ export class ProductionLog {
     return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Resolves once every row appended up to `seq` (default: all so far) is no longer queued, without
+   * waiting for rows appended later (unlike flush, which waits for an idle log). Feedback uses it to
+   * find a prediction answered a moment ago.
+   */
+  flushThrough(seq = this.appended): Promise<void> {
+    if (this.durableSeq() >= seq) return Promise.resolve();
+    this.flushSoon();
+    return new Promise<void>((resolve) => {
+      // A dropped row settles the wait too: the caller looks again and reports what is missing.
+      this.waiters.push({ seq, resolve: () => resolve(), reject: () => resolve() });
+    });
+  }
+
   stats(): ProductionLogStats {
     return {
-      path: this.path,
+      backend: this.store.backend,
+      path: this.store.path,
+      url: this.store.url,
       appended: this.appended,
       committed: this.committed,
       durableSeq: this.durableSeq(),
@@ -240,8 +258,8 @@ export class ProductionLog {
   }
 
   /**
-   * Commits what is queued, stops the writer and closes the database; waits at most `timeoutMs`
-   * (default 10,000) for the commits. Safe to call twice.
+   * Commits what is queued, then closes the store (writer thread or connection pool); waits at most
+   * `timeoutMs` (default 10,000) for the commits. Safe to call twice.
    */
   close(timeoutMs = 10_000): Promise<void> {
     this.closing ??= this.shutDown(timeoutMs);
@@ -254,6 +272,7 @@ export class ProductionLog {
       if (this.isIdle()) resolve();
       else this.idleWaiters.push(resolve);
     });
+    // A retry waiting out its back-off goes now: closing cannot wait for it.
     this.flushSoon();
     await Promise.race([drained, deadline]);
     this.clearSchedule();
@@ -267,18 +286,7 @@ export class ProductionLog {
     for (const waiter of this.waiters.splice(0)) {
       waiter.reject(new Error('production log closed before the row was committed'));
     }
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) {
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => void worker.terminate().then(() => resolve()), 2000);
-        worker.once('exit', () => {
-          clearTimeout(force);
-          resolve();
-        });
-        worker.postMessage({ type: 'close' });
-      });
-    }
+    await this.store.close();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -292,28 +300,32 @@ export class ProductionLog {
     this.sendBatch();
   };
 
-  private readonly onReply = (reply: WriterReply): void => {
-    if (reply.type === 'closed') return;
-    const batch = this.inFlight;
-    if (!batch || batch.id !== reply.id) return;
+  private onCommitted(batch: Batch): void {
+    if (this.inFlight !== batch) return;
     this.inFlight = null;
-    if (reply.type === 'committed') {
-      this.committed += batch.rows.length;
-      this.batches += 1;
-      this.lastFlushAt = Date.now();
-      this.settle();
-      if (this.queue.length > 0) {
-        // Someone waiting for durability (or a full batch) cannot wait for the next timer.
-        const waited = this.waiters.length > 0 || this.idleWaiters.length > 0 || this.closing !== null;
-        if (waited || this.queue.length >= this.maxBatchRows) this.flushSoon();
-        else this.timer ??= setTimeout(this.onTimer, this.flushIntervalMs);
-      }
-      return;
+    this.committed += batch.rows.length;
+    this.batches += 1;
+    this.failuresInARow = 0;
+    this.lastFlushAt = Date.now();
+    this.settle();
+    if (this.queue.length > 0) {
+      // Someone waiting for durability (or a full batch) cannot wait for the next timer.
+      const waited = this.waiters.length > 0 || this.idleWaiters.length > 0 || this.closing !== null;
+      if (waited || this.queue.length >= this.maxBatchRows) this.flushSoon();
+      else this.timer ??= setTimeout(this.onTimer, this.flushIntervalMs);
     }
+  }
+
+  private onFailed(batch: Batch, error: unknown): void {
+    if (this.inFlight !== batch) return;
+    this.inFlight = null;
+    const message = error instanceof Error ? error.message : String(error);
     this.failedFlushes += 1;
-    this.lastError = reply.message;
+    this.failuresInARow += 1;
+    this.lastError = message;
+    const delay = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** (this.failuresInARow - 1));
     this.logger?.error(
-      { error: reply.message, queued: this.queue.length + batch.rows.length },
+      { error: message, queued: this.queue.length + batch.rows.length, retryInMs: delay },
       'production log: batch commit failed; rows stay queued',
     );
     // Older than everything queued: back to the front, in order.
@@ -321,60 +333,28 @@ export class ProductionLog {
     this.queueSeqs = batch.seqs.concat(this.queueSeqs);
     if (this.queue.length > this.maxQueueRows) this.dropOldest(this.queue.length - this.maxQueueRows);
     this.clearSchedule();
-    this.timer = setTimeout(this.onTimer, this.retryDelayMs);
-  };
-
-  private readonly onWorkerExit = (code: number): void => {
-    if (this.closing) return;
-    this.worker = null;
-    this.lastError = `production log writer thread exited with code ${code}`;
-    this.logger?.error({ code }, 'production log writer thread exited; restarting it');
-    const batch = this.inFlight;
-    this.inFlight = null;
-    if (batch) {
-      // Its commit was not acknowledged; SQLite rolled it back unless it finished just before the exit.
-      this.queue = batch.rows.concat(this.queue);
-      this.queueSeqs = batch.seqs.concat(this.queueSeqs);
-    }
-    this.clearSchedule();
-    this.timer = setTimeout(this.onTimer, this.retryDelayMs);
-  };
-
-  private ensureWriter(): Worker {
-    if (this.worker) return this.worker;
-    const worker = startWriter({
-      path: this.path,
-      insertSql: this.insertSql,
-      synchronous: this.synchronous,
-      busyTimeoutMs: this.busyTimeoutMs,
-    });
-    worker.on('message', this.onReply);
-    worker.on('error', (error) => {
-      this.lastError = error.message;
-      this.logger?.error({ err: error }, 'production log writer thread failed');
-    });
-    worker.on('exit', this.onWorkerExit);
-    this.worker = worker;
-    return worker;
+    if (this.closing) this.flushSoon();
+    else this.timer = setTimeout(this.onTimer, delay);
   }
 
-  /** Sends the oldest queued rows (up to maxBatchRows) to the writer, unless a batch is in flight. */
+  /** Sends the oldest queued rows (up to maxBatchRows) to the store, unless a batch is in flight. */
   private sendBatch(): void {
     if (this.inFlight !== null || this.queue.length === 0) {
       this.notifyIdle();
       return;
     }
-    if (this.closing && this.worker === null) return;
     const count = Math.min(this.queue.length, this.maxBatchRows);
     const batch: Batch = {
-      id: this.nextBatchId++,
       rows: count === this.queue.length ? this.queue : this.queue.slice(0, count),
       seqs: count === this.queueSeqs.length ? this.queueSeqs : this.queueSeqs.slice(0, count),
     };
     this.queue = count === this.queue.length ? [] : this.queue.slice(count);
     this.queueSeqs = count === this.queueSeqs.length ? [] : this.queueSeqs.slice(count);
     this.inFlight = batch;
-    this.ensureWriter().postMessage({ type: 'batch', id: batch.id, rows: batch.rows });
+    this.store.commit(batch.rows, batch.seqs).then(
+      () => this.onCommitted(batch),
+      (error: unknown) => this.onFailed(batch, error),
+    );
   }
 
   /** The sequence number just before the oldest row still pending (queued or in flight). */
@@ -438,13 +418,4 @@ export class ProductionLog {
     }
     this.notifyIdle();
   }
-}
-
-function toRow(served: ServedPrediction): LogRow {
-  const { listing, probabilities } = served;
-  const row: LogRow = [served.ts, served.modelName, served.modelVersion, served.modelAlias];
-  for (const field of NUMERIC_FIELDS) row.push(listing[field]);
-  for (const field of TEXT_FIELDS) row.push(listing[field]);
-  row.push(served.prediction, probabilities.low, probabilities.medium, probabilities.high);
-  return row;
 }

@@ -15,6 +15,8 @@ import { trainedBundle } from './trained-bundles.js';
 /** The old service's documented example body. */
 const example = EXAMPLE_LISTING;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 const quietLogger = () => createLogger({ name: 'api-test', level: 'silent' });
 
 describe('prediction API', () => {
@@ -61,8 +63,47 @@ describe('prediction API', () => {
       model_alias: 'production',
     });
     expect(Object.keys(body).sort()).toEqual(
-      ['model_alias', 'model_name', 'model_version', 'price_category', 'probabilities'].sort(),
+      [
+        'model_alias',
+        'model_name',
+        'model_version',
+        'prediction_id',
+        'price_category',
+        'probabilities',
+      ].sort(),
     );
+    expect(body.prediction_id).toMatch(UUID);
+  });
+
+  it('gives every answered listing its own prediction id, written in its production log row', async () => {
+    const single = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: example,
+      headers: { 'x-log-durability': 'sync' },
+    });
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/predict/batch',
+      payload: [example, example],
+      headers: { 'x-log-durability': 'sync' },
+    });
+    const ids = [
+      single.json().prediction_id,
+      ...batch.json().predictions.map((p: { prediction_id: string }) => p.prediction_id),
+    ];
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(id).toMatch(UUID);
+    const db = new Database(join(dir, 'production', 'predictions.db'), { readonly: true });
+    try {
+      const logged = db
+        .prepare(`SELECT prediction_id FROM ${PRODUCTION_LOG_TABLE} WHERE prediction_id IN (?, ?, ?)`)
+        .pluck()
+        .all(...ids);
+      expect(logged.sort()).toEqual([...ids].sort());
+    } finally {
+      db.close();
+    }
   });
 
   it('accepts category values the model never saw', async () => {
@@ -177,9 +218,11 @@ describe('prediction API', () => {
     for (const [i, listing] of listings.entries()) {
       const single = (await app.inject({ method: 'POST', url: '/predict', payload: listing })).json();
       expect(body.predictions[i]).toEqual({
+        prediction_id: expect.stringMatching(UUID),
         price_category: single.price_category,
         probabilities: single.probabilities,
       });
+      expect(body.predictions[i].prediction_id).not.toBe(single.prediction_id);
     }
   });
 

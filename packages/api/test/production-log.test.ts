@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PRODUCTION_LOG_TABLE, type Listing } from '@mlops/core/listing';
+import { PRODUCTION_LOG_DDL, PRODUCTION_LOG_TABLE, type Listing } from '@mlops/core/listing';
 import type { LoadedModel } from '../src/model-source.js';
 import { ProductionLog, servedPrediction, type ServedPrediction } from '../src/production-log.js';
 
@@ -30,6 +30,7 @@ function served(i: number): ServedPrediction {
     listing: { ...listing, address: `street ${i}`, GrossSquareMeters: 50 + i },
     prediction: i % 2 === 0 ? 'low' : 'high',
     probabilities: { low: 0.5, medium: 0.25, high: 0.25 },
+    predictionId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
   };
 }
 
@@ -92,7 +93,57 @@ describe('ProductionLog', () => {
       p_low: 0.5,
       p_medium: 0.25,
       p_high: 0.25,
+      prediction_id: '00000000-0000-4000-8000-000000000007',
     });
+  });
+
+  it('upgrades a log written before predictions had ids in place, keeping its rows', async () => {
+    mkdirSync(join(dir, 'production'), { recursive: true });
+    const old = new Database(path);
+    // The table as the API created it before prediction_id existed.
+    old.exec(PRODUCTION_LOG_DDL.replace(',\n  prediction_id TEXT', ''));
+    old
+      .prepare(
+        `INSERT INTO ${PRODUCTION_LOG_TABLE} (ts, model_name, model_version, model_alias, prediction, p_low, p_medium, p_high) VALUES (1, 'm', '1', 'production', 'low', 1, 0, 0)`,
+      )
+      .run();
+    expect(
+      old.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(PRODUCTION_LOG_TABLE),
+    ).not.toContain('prediction_id');
+    old.close();
+    const log = new ProductionLog({ path });
+    log.append(served(1));
+    log.append(served(2));
+    await log.close();
+    const rows = readRows(path);
+    expect(rows.map((r) => r.prediction_id)).toEqual([
+      null,
+      '00000000-0000-4000-8000-000000000001',
+      '00000000-0000-4000-8000-000000000002',
+    ]);
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(() =>
+        db.prepare(`SELECT 1 FROM ${PRODUCTION_LOG_TABLE} INDEXED BY predictions_prediction_id`).all(),
+      ).not.toThrow();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a second row with the same prediction id (unique index)', () => {
+    const log = new ProductionLog({ path });
+    const db = new Database(path);
+    try {
+      const insert = db.prepare(
+        `INSERT INTO ${PRODUCTION_LOG_TABLE} (ts, model_name, model_version, model_alias, prediction, p_low, p_medium, p_high, prediction_id) VALUES (1, 'm', '1', 'production', 'low', 1, 0, 0, 'same')`,
+      );
+      insert.run();
+      expect(() => insert.run()).toThrow(/UNIQUE/);
+    } finally {
+      db.close();
+    }
+    return log.close();
   });
 
   it('uses WAL so the monitor can read while the API writes', async () => {
@@ -231,7 +282,7 @@ describe('servedPrediction', () => {
       price_category: 'medium' as const,
       probabilities: { low: 0.2, medium: 0.5, high: 0.3 },
     };
-    expect(servedPrediction(model, listing, prediction, 1_700_000_000_123)).toEqual({
+    expect(servedPrediction(model, listing, prediction, 1_700_000_000_123, 'the-id')).toEqual({
       ts: 1_700_000_000_123,
       modelName: 'HousingPriceClassifier',
       modelVersion: 'local-0123456789ab',
@@ -239,6 +290,7 @@ describe('servedPrediction', () => {
       listing,
       prediction: 'medium',
       probabilities: { low: 0.2, medium: 0.5, high: 0.3 },
+      predictionId: 'the-id',
     });
   });
 });

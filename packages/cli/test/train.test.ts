@@ -130,6 +130,18 @@ describe('mlops train', () => {
       expect(train.stderr).toContain(`the drift reference ${referencePath}`);
       // The snapshot summarises the rows the model was fitted on, not the hold-out.
       expect(readReferenceSnapshot(referencePath).rows).toBe(result.n_train);
+      // ... and carries the model's performance profile on the hold-out, as the metrics are measured.
+      const performance = readReferenceSnapshot(referencePath).performance!;
+      expect(performance.heldOut.count).toBe(result.n_eval);
+      expect(performance.heldOut.accuracy).toBeCloseTo(result.accuracy, 12);
+      expect(result.calibration).toEqual({
+        method: performance.calibration.method,
+        ece_before: performance.calibrationError.before,
+        ece_after: performance.calibrationError.after,
+      });
+      expect(train.stderr).toMatch(
+        /calibration: (identity|temperature|isotonic), expected calibration error/,
+      );
 
       const monitor = await runMlops(['monitor', '--once', '--json'], fresh);
       expect(monitor.code, monitor.stderr).toBe(0);

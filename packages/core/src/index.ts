@@ -2,7 +2,7 @@
  * `@mlops/core`: configuration, shared names, errors and logging. The domain
  * lives in one subpath per folder: `@mlops/core/listing`, `/sampling`,
  * `/synthetic`, `/features`, `/model`, `/model/forest`, `/model/boosting`,
- * and `/drift`.
+ * `/drift` and `/performance`.
  */
 export {
   DEFAULT_MODEL_NAME,
@@ -22,6 +22,7 @@ export {
   InvalidDataError,
   MlopsError,
 } from './errors.js';
+export { POSTGRES_URL_SCHEMES, isPostgresUrl, postgresUrlProblem, redactUrl } from './database-url.js';
 export { createLogger, type Logger, type LoggerSettings } from './logging.js';
 export {
   CONFIG_VARIABLES,

@@ -15,10 +15,12 @@ import {
 } from '@mlops/core/drift';
 import { type RegistryClient } from '@mlops/registry-client';
 import { type DriftCheckSummary, type MonitoringInput } from '@mlops/temporal';
+import { performanceThresholdsFromConfig } from '@mlops/core/performance';
 import {
   DRIFT_PLOT_FILES,
   DRIFT_REPORT_FILES,
   readDriftHistory,
+  readPerformanceHistory,
   renderDriftCheckReport,
   runDriftCheck,
   type DriftCheckResult,
@@ -79,6 +81,7 @@ async function recordCheck(
       'drift.alert_count': String(result.alertCount),
       'drift.alerts': JSON.stringify(result.alerts),
       'drift.window': result.window.description,
+      ...performanceTags(result),
       model_name: deps.config.MODEL_NAME,
       model_version: version,
     },
@@ -95,8 +98,8 @@ async function recordCheck(
     min_alerts: result.thresholds.minAlerts,
   });
   await registry.logMetrics(runId, result.metrics);
-  for (const path of Object.values(result.plots))
-    await registry.uploadArtifact(runId, `plots/${basename(path)}`, { file: path });
+  const plots = [...Object.values(result.plots), ...Object.values(result.performance?.plots ?? {})];
+  for (const path of plots) await registry.uploadArtifact(runId, `plots/${basename(path)}`, { file: path });
   // The reports link their plots by the artifacts' server path, so they render inside the registry UI
   // (whatever host name the browser uses) and when downloaded from it.
   const plotsPath = new URL(registry.artifactUrl(run.info.artifactUri, 'plots')).pathname;
@@ -110,6 +113,19 @@ async function recordCheck(
   await registry.uploadArtifact(runId, DRIFT_REPORT_FILES.json, { file: result.reports.json });
   await registry.endRun(runId, 'FINISHED');
   return runId;
+}
+
+/** Tags of the performance section: each check's status and note, label coverage. */
+function performanceTags(result: DriftCheckResult): Record<string, string> {
+  const section = result.performance;
+  if (!section) return {};
+  const tags: Record<string, string> = {
+    'performance.status': section.status,
+    'performance.labelled': `${section.labelled} of ${section.rows} rows`,
+  };
+  for (const check of section.checks)
+    tags[check.name] = `${check.status}${check.note ? `: ${check.note}` : ''}`;
+  return tags;
 }
 
 /** The real monitoring activities: thin calls into the drift check and the registry client. */
@@ -140,10 +156,15 @@ export function createActivities(deps: MonitoringDependencies): MonitoringActivi
       const reportsDir = join(config.DATA_DIR, 'monitoring', 'reports');
       const result = await runDriftCheck({
         dataDir: config.DATA_DIR,
+        productionLogUrl: config.PRODUCTION_LOG_URL,
         reference,
         window,
         thresholds: driftThresholdsFromConfig(config),
         history: readDriftHistory(reportsDir),
+        performance: {
+          thresholds: performanceThresholdsFromConfig(config),
+          history: readPerformanceHistory(reportsDir),
+        },
         now,
         reportsDir,
       });

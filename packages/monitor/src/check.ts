@@ -23,6 +23,7 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InvalidArgumentError } from '@mlops/core';
+import type { PerformanceThresholds } from '@mlops/core/performance';
 import {
   DEFAULT_DRIFT_THRESHOLDS,
   driftHeadline,
@@ -47,6 +48,12 @@ import {
   plotPredictionDistribution,
   type PlotSize,
 } from '@mlops/plots';
+import {
+  checkPerformance,
+  PERFORMANCE_PLOT_FILES,
+  type PerformanceHistoryPoint,
+  type PerformanceSection,
+} from './performance-check.js';
 import {
   productionLogPath,
   readProductionWindow,
@@ -95,6 +102,8 @@ export interface DriftCheckOptions {
   reportsDir?: string;
   /** Default <dataDir>/production/predictions.db. */
   productionLogPath?: string;
+  /** PRODUCTION_LOG_URL: read the window from this PostgreSQL database instead of the file. */
+  productionLogUrl?: string;
   /** PNG size of the three distribution plots; default 1000 x 560. */
   plotSize?: PlotSize;
   /** PNG size of the history plot; default 1000 x 800. */
@@ -105,6 +114,11 @@ export interface DriftCheckOptions {
   keepChecks?: number;
   /** Passed to readProductionWindow (default: a worker thread for large windows). */
   parallel?: boolean;
+  /**
+   * Also score the window's performance (feedback joined to the served rows) against the reference's
+   * held-out profile, with these thresholds and the earlier checks' points. Absent: drift only.
+   */
+  performance?: { thresholds: PerformanceThresholds; history?: readonly PerformanceHistoryPoint[] };
 }
 
 /** A fired alert, as the workflow records it. */
@@ -152,6 +166,11 @@ export interface DriftCheckResult {
   plots: Record<DriftPlotName, string>;
   /** Absolute paths of the reports (stamped copies). */
   reports: { markdown: string; html: string; json: string };
+  /**
+   * Realized and estimated performance of the window, its checks, metrics and plots; null when the
+   * check ran without `performance`. Its alerts are in `alerts` too.
+   */
+  performance: PerformanceSection | null;
   /** Wall time per phase, milliseconds. */
   timings: { readMs: number; statisticsMs: number; plotsMs: number; writeMs: number; totalMs: number };
 }
@@ -215,6 +234,7 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
 
   const production: ProductionWindowRead = await readProductionWindow({
     dbPath: options.productionLogPath ?? productionLogPath(options.dataDir),
+    ...(options.productionLogUrl !== undefined ? { url: options.productionLogUrl } : {}),
     reference,
     window: spec,
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
@@ -257,6 +277,17 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
   const reportDir = join(reportsDir, stamp);
   mkdirSync(plotDir, { recursive: true });
   mkdirSync(reportDir, { recursive: true });
+  const performanceSection = options.performance
+    ? await checkPerformance({
+        dbPath: production.dbPath,
+        window: spec,
+        profile: reference.performance,
+        thresholds: options.performance.thresholds,
+        history: options.performance.history ?? [],
+        plotDir,
+        checkedAt,
+      })
+    : null;
   const images: Record<DriftPlotName, Buffer> = { district, addressCardinality, predictions, history };
   const plots = {} as Record<DriftPlotName, string>;
   for (const name of Object.keys(DRIFT_PLOT_FILES) as DriftPlotName[]) {
@@ -295,8 +326,10 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
     historyPoint,
     plots,
     reports,
+    performance: performanceSection,
     timings: { readMs, statisticsMs, plotsMs, writeMs: 0, totalMs: 0 },
   };
+  if (performanceSection) mergePerformance(result, performanceSection);
   if (!production.logExists) result.headline += ` (no production log at ${production.dbPath} yet)`;
   // Relative links from the report folder; the latest/ copies sit at the same depth, so they resolve too.
   const relativeHref = (name: DriftPlotName) => relative(reportDir, plots[name]);
@@ -307,8 +340,11 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
   writeFileSync(reports.json, `${JSON.stringify(result, null, 2)}\n`);
 
   // Copies of the last check under latest/, then retention.
+  const performancePlots = Object.keys(performanceSection?.plots ?? {}).map(
+    (name) => PERFORMANCE_PLOT_FILES[name as keyof typeof PERFORMANCE_PLOT_FILES],
+  );
   for (const [dir, files] of [
-    [plotDir, Object.values(DRIFT_PLOT_FILES)],
+    [plotDir, [...Object.values(DRIFT_PLOT_FILES), ...performancePlots]],
     [reportDir, Object.values(DRIFT_REPORT_FILES)],
   ] as const) {
     const latest = join(dir, '..', LATEST_CHECK_FOLDER);
@@ -318,6 +354,53 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
   pruneCheckFolders(plotsDir, keepChecks);
   pruneCheckFolders(reportsDir, keepChecks);
   return result;
+}
+
+/**
+ * Folds the performance section into the check's verdict. `performance.realized` is ground truth, not
+ * a proxy: it recommends retraining on its own. `performance.estimated` is one alert among the drift
+ * alerts (DRIFT_MIN_ALERTS still applies to their count).
+ */
+function mergePerformance(result: DriftCheckResult, section: PerformanceSection): void {
+  for (const alert of section.alerts) {
+    result.alerts.push({ name: alert.name, value: alert.value!, threshold: alert.threshold });
+  }
+  result.alertCount = result.alerts.length;
+  const realizedAlert = section.alerts.some((a) => a.name === 'performance.realized');
+  result.retrainRecommended = result.alertCount >= result.thresholds.minAlerts || realizedAlert;
+  if (section.alerts.length > 0) result.status = 'drift';
+  Object.assign(result.metrics, section.metrics, { alert_count: result.alertCount });
+  const realized = section.checks.find((c) => c.name === 'performance.realized');
+  const estimated = section.checks.find((c) => c.name === 'performance.estimated');
+  const parts = [realized, estimated].flatMap((c) => (c?.note ? [`${c.name} ${c.status}: ${c.note}`] : []));
+  if (parts.length > 0) result.headline += `; ${parts.join('; ')}`;
+}
+
+/**
+ * The performance points of the last `limit` checks under `reportsDir`, oldest first (checks without
+ * a performance section are skipped).
+ */
+export function readPerformanceHistory(reportsDir: string, limit = 30): PerformanceHistoryPoint[] {
+  if (!existsSync(reportsDir)) return [];
+  const stamped = readdirSync(reportsDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== LATEST_CHECK_FOLDER && /^\d{4}-\d{2}-\d{2}T/.test(e.name))
+    .map((e) => e.name)
+    .sort()
+    .slice(-limit);
+  const points: PerformanceHistoryPoint[] = [];
+  for (const name of stamped) {
+    try {
+      const result = JSON.parse(
+        readFileSync(join(reportsDir, name, DRIFT_REPORT_FILES.json), 'utf8'),
+      ) as Partial<DriftCheckResult>;
+      if (result.kind === DRIFT_CHECK_KIND && result.performance?.historyPoint) {
+        points.push(result.performance.historyPoint);
+      }
+    } catch {
+      // An interrupted check leaves no usable file.
+    }
+  }
+  return points;
 }
 
 /**

@@ -50,6 +50,8 @@ import {
   type AggregatePlan,
   type WindowPartial,
 } from './window-aggregate.mjs';
+import { readPostgresProductionWindow } from './production-window-postgres.js';
+import { checkWindowSpec, emptyWindowRead } from './window-spec.js';
 
 /**
  * Which logged rows form the production window. Every given bound applies
@@ -68,7 +70,7 @@ export interface ProductionWindowSpec {
 
 /** A production window summary plus where and how it was read. */
 export interface ProductionWindowRead extends ProductionWindowSummary {
-  /** The production log file read. */
+  /** The production log file read, or the PostgreSQL URL (password masked). */
   dbPath: string;
   /** False when the file or its table does not exist yet (no traffic logged): an empty window. */
   logExists: boolean;
@@ -83,8 +85,13 @@ export interface ProductionWindowRead extends ProductionWindowSummary {
 
 /** Options of readProductionWindow. */
 export interface ReadProductionWindowOptions {
-  /** The production log file, usually productionLogPath(DATA_DIR). */
+  /** The production log file, usually productionLogPath(DATA_DIR); unused when `url` is set. */
   dbPath: string;
+  /**
+   * PRODUCTION_LOG_URL: read the window from that PostgreSQL database's table instead of the file
+   * (see production-window-postgres.ts); the summary is the same for the same rows.
+   */
+  url?: string;
   /** The reference whose bins and vocabularies the summary uses. */
   reference: ReferenceSnapshot;
   /** Which rows; default the whole log. */
@@ -139,36 +146,6 @@ const MMAP_BYTES = 4_294_967_296;
 /** Categorical columns counted in full (address is sampled separately). */
 const COUNTED_TEXT_FIELDS = TEXT_FIELDS.filter((f) => f !== CARDINALITY_COLUMN);
 
-function emptyRead(
-  dbPath: string,
-  logExists: boolean,
-  window: ProductionWindowSpec,
-  reference: ReferenceSnapshot,
-  started: number,
-): ProductionWindowRead {
-  const categorical: ProductionWindowSummary['categorical'] = {};
-  for (const f of TEXT_FIELDS) categorical[f] = { counts: new Map(), missing: 0 };
-  const numeric: ProductionWindowSummary['numeric'] = {};
-  for (const f of NUMERIC_FIELDS) {
-    numeric[f] = { counts: new Array<number>(reference.columns[f].edges.length + 1).fill(0), missing: 0 };
-  }
-  return {
-    rows: 0,
-    firstTs: null,
-    lastTs: null,
-    categorical,
-    numeric,
-    address: { windowNonMissing: 0, sampleEvery: 1, frequencyOfCounts: [] },
-    predictions: PRICE_CATEGORIES.map(() => 0),
-    dbPath,
-    logExists,
-    window,
-    idRange: null,
-    threads: 1,
-    readMs: performance.now() - started,
-  };
-}
-
 /** SQL filter of the window's bounds other than lastRows, with its named parameters. */
 function windowFilter(window: ProductionWindowSpec): {
   sql: string;
@@ -190,20 +167,6 @@ function windowFilter(window: ProductionWindowSpec): {
     params.modelVersion = window.modelVersion;
   }
   return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
-}
-
-function checkWindow(window: ProductionWindowSpec): void {
-  for (const key of ['sinceMs', 'untilMs'] as const) {
-    const v = window[key];
-    if (v !== undefined && !Number.isFinite(v)) {
-      throw new InvalidArgumentError(`production window: ${key} must be a finite epoch-ms time, got ${v}`);
-    }
-  }
-  if (window.lastRows !== undefined && !(Number.isInteger(window.lastRows) && window.lastRows > 0)) {
-    throw new InvalidArgumentError(
-      `production window: lastRows must be a positive integer, got ${window.lastRows}`,
-    );
-  }
 }
 
 /**
@@ -234,7 +197,10 @@ function checkSchema(db: Database.Database, dbPath: string): boolean {
     .all(PRODUCTION_LOG_TABLE) as string[];
   if (columns.length === 0) return false;
   const have = new Set(columns);
-  const missing = ['id', ...PRODUCTION_LOG_COLUMNS].filter((c) => !have.has(c));
+  // prediction_id is not read here, and logs written before it existed must still be checked.
+  const missing = ['id', ...PRODUCTION_LOG_COLUMNS]
+    .filter((c) => c !== 'prediction_id')
+    .filter((c) => !have.has(c));
   if (missing.length > 0) {
     throw new InvalidDataError(
       `production log ${dbPath}: table ${PRODUCTION_LOG_TABLE} lacks column(s) ${missing.join(', ')}; it was not written by this version of the API`,
@@ -252,12 +218,20 @@ function checkSchema(db: Database.Database, dbPath: string): boolean {
 export async function readProductionWindow(
   options: ReadProductionWindowOptions,
 ): Promise<ProductionWindowRead> {
+  if (options.url !== undefined) {
+    return readPostgresProductionWindow({
+      url: options.url,
+      reference: options.reference,
+      ...(options.window ? { window: options.window } : {}),
+      ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+    });
+  }
   const started = performance.now();
   const { dbPath, reference } = options;
   const window = options.window ?? {};
-  checkWindow(window);
+  checkWindowSpec(window);
   const chunkRows = options.chunkRows ?? CHUNK_ROWS;
-  if (!existsSync(dbPath)) return emptyRead(dbPath, false, window, reference, started);
+  if (!existsSync(dbPath)) return emptyWindowRead(dbPath, false, window, reference, started);
 
   let db: Database.Database;
   try {
@@ -282,7 +256,7 @@ export async function readProductionWindow(
         },
       );
     }
-    if (!hasTable) return emptyRead(dbPath, false, window, reference, started);
+    if (!hasTable) return emptyWindowRead(dbPath, false, window, reference, started);
 
     const filter = windowFilter(window);
     // Without filters MIN(id) and MAX(id) are two rowid B-tree lookups; together in one query they would scan.
@@ -293,7 +267,7 @@ export async function readProductionWindow(
         .get(filter.params) as number | null;
     const bounds = { first: bound('MIN'), last: bound('MAX') };
     if (bounds.first === null || bounds.last === null)
-      return emptyRead(dbPath, true, window, reference, started);
+      return emptyWindowRead(dbPath, true, window, reference, started);
     let first = bounds.first;
     const last = bounds.last;
     if (window.lastRows !== undefined) {

@@ -32,9 +32,14 @@ const { checkDrift, recordOutcome } = proxyActivities<MonitoringActivities>({
   },
 });
 
+/** The alert that starts retraining on its own: accuracy measured on ground truth dropped. */
+const REALIZED_PERFORMANCE_ALERT = 'performance.realized';
+
 /**
- * Checks the served traffic for drift and starts retraining when at least
- * `minAlerts` checks are over threshold. `minAlerts` comes from DRIFT_MIN_ALERTS
+ * Checks the served traffic for drift and performance and starts retraining when at least
+ * `minAlerts` checks are over threshold, or when realized performance (ground truth from feedback)
+ * alerts: it is not a proxy, so it needs no second alert. The estimated performance alert counts as
+ * one alert among the drift alerts. `minAlerts` comes from DRIFT_MIN_ALERTS
  * through the schedule's arguments (workflows cannot read the environment).
  */
 export async function monitoringPipeline(
@@ -46,7 +51,8 @@ export async function monitoringPipeline(
   upsertSearchAttributes({ [DRIFT_ALERT_COUNT_ATTRIBUTE]: [check.alerts.length] });
   upsertMemo({ driftStatus: check.status, alerts: check.alerts, windowSize: check.windowSize });
 
-  if (check.alerts.length < minAlerts) {
+  const realizedDrop = check.alerts.some((a) => a.name === REALIZED_PERFORMANCE_ALERT);
+  if (check.alerts.length < minAlerts && !realizedDrop) {
     setCurrentDetails(`${check.alerts.length} drift alert(s), ${check.status}: no retraining`);
     if (check.runId) await recordOutcome(check.runId, { training: 'not-needed' });
     return { check, training: 'not-needed' };
@@ -55,7 +61,7 @@ export async function monitoringPipeline(
   const trainingInput: TrainingInput = {
     ...input.training,
     trigger: {
-      reason: 'drift',
+      reason: realizedDrop ? 'performance' : 'drift',
       alerts: check.alerts,
       ...(check.runId ? { monitoringRunId: check.runId } : {}),
     },

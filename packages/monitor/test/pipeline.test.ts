@@ -26,6 +26,8 @@ import { createActivities as createTrainingActivities } from '@mlops/train';
 import { startTestTemporal } from '../../../test/support/temporal-env.js';
 import { startTempRegistry } from '../../../test/support/temp-registry-server.js';
 import { createActivities } from '../src/activities.js';
+import { DRIFT_PLOT_FILES } from '../src/check.js';
+import { PERFORMANCE_PLOT_FILES } from '../src/performance-check.js';
 import { productionLogPath } from '../src/production-window.js';
 import { writeProductionLog } from './production-log-fixture.js';
 
@@ -169,7 +171,12 @@ describe('monitoringPipeline with its real activities', () => {
     expect(monitoringRun.data.tags['retraining.outcome']).toBe('started');
     expect(JSON.parse(monitoringRun.data.tags['drift.alerts']!)).toHaveLength(starter.check.alerts.length);
     const artifacts = (await registry.listArtifacts(starter.check.runId!, 'plots')).map((a) => a.path);
-    expect(artifacts).toHaveLength(4);
+    // The four drift plots, and the accuracy plot of the performance check (no feedback: no confusion matrix).
+    expect(artifacts.map((path) => path.replace(/^plots\//, '')).sort()).toEqual(
+      [...Object.values(DRIFT_PLOT_FILES), PERFORMANCE_PLOT_FILES.accuracy].sort(),
+    );
+    expect(monitoringRun.data.tags['performance.status']).toBe('evaluated');
+    expect(monitoringRun.data.tags['performance.realized']).toMatch(/^n\/a: no labelled rows/);
     const report = (await registry.downloadArtifact(starter.check.runId!, 'drift-report.html')).toString();
     expect(report).toMatch(
       /src="\/api\/2\.0\/mlflow-artifacts\/artifacts\/[^"]+\/plots\/district-distribution\.png"/,

@@ -10,6 +10,8 @@ import {
   type ReferenceSnapshot,
 } from '@mlops/core/drift';
 import {
+  FEEDBACK_DDL,
+  FEEDBACK_TABLE,
   NUMERIC_FIELDS,
   PRODUCTION_LOG_DDL,
   PRODUCTION_LOG_TABLE,
@@ -25,6 +27,34 @@ export interface LoggedPrediction {
   ts?: number;
   /** Default '1'. */
   modelVersion?: string;
+  /** The answer's id (feedback refers to it); default none (NULL, as rows logged before ids). */
+  predictionId?: string;
+  /** Served probabilities, PRICE_CATEGORIES order; default 0.8 on the prediction, 0.1 elsewhere. */
+  probabilities?: readonly number[];
+}
+
+/** Feedback received for a logged prediction. */
+export interface LoggedFeedback {
+  predictionId: string;
+  trueCategory: PriceCategory;
+  /** Epoch ms the feedback arrived. */
+  receivedTs: number;
+}
+
+/** Writes feedback rows into the `feedback` table beside the production log at `path`. */
+export function writeFeedback(path: string, rows: Iterable<LoggedFeedback>): void {
+  const db = new Database(path);
+  try {
+    db.exec(FEEDBACK_DDL);
+    const insert = db.prepare(
+      `INSERT INTO ${FEEDBACK_TABLE} (prediction_id, true_category, sold_price, received_ts) VALUES (?, ?, NULL, ?)`,
+    );
+    db.transaction(() => {
+      for (const row of rows) insert.run(row.predictionId, row.trueCategory, row.receivedTs);
+    })();
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -54,6 +84,7 @@ export function writeProductionLog(
       'p_low',
       'p_medium',
       'p_high',
+      'prediction_id',
     ];
     const insert = db.prepare(
       `INSERT INTO ${PRODUCTION_LOG_TABLE} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
@@ -62,7 +93,7 @@ export function writeProductionLog(
     let count = 0;
     db.transaction(() => {
       for (const row of rows) {
-        const p = PRICE_CATEGORIES.map((c) => (c === row.prediction ? 0.8 : 0.1));
+        const p = row.probabilities ?? PRICE_CATEGORIES.map((c) => (c === row.prediction ? 0.8 : 0.1));
         insert.run(
           row.ts ?? start + count * 1000,
           'HousingPriceClassifier',
@@ -72,6 +103,7 @@ export function writeProductionLog(
           ...TEXT_FIELDS.map((f) => row.listing[f]),
           row.prediction,
           ...p,
+          row.predictionId ?? null,
         );
         count++;
       }

@@ -133,4 +133,54 @@ describe('monitoringPipeline', () => {
     const monitorDescription = await env.client.workflow.getHandle('monitor-a').describe();
     expect(monitorDescription.searchAttributes.DriftAlertCount).toEqual([3]);
   });
+
+  it('starts training on a realized performance alert alone, but not on an estimated one alone', async () => {
+    const withAlert = (name: string): DriftCheckSummary => ({
+      ...drifted(0),
+      runId: `check-${name}`,
+      status: 'drift',
+      alerts: [{ name, value: 0.12, threshold: 0.03 }],
+    });
+    const estimatedOutcomes: string[] = [];
+    const estimatedStarted: TrainingInput[] = [];
+    const estimated = await withWorkers(
+      withAlert('performance.estimated'),
+      estimatedStarted,
+      Promise.resolve(),
+      estimatedOutcomes,
+      () =>
+        env.client.workflow.execute('monitoringPipeline', {
+          taskQueue: MONITORING_TASK_QUEUE,
+          workflowId: 'monitor-estimated-only',
+          args: [{ minAlerts: 2 }],
+        }),
+    );
+    expect((estimated as MonitoringResult).training).toBe('not-needed');
+    expect(estimatedStarted).toHaveLength(0);
+
+    const started: TrainingInput[] = [];
+    const outcomes: string[] = [];
+    const realized = await withWorkers(
+      withAlert('performance.realized'),
+      started,
+      Promise.resolve(),
+      outcomes,
+      async () => {
+        const run = await env.client.workflow.execute('monitoringPipeline', {
+          taskQueue: MONITORING_TASK_QUEUE,
+          workflowId: 'monitor-realized',
+          args: [{ minAlerts: 2 }],
+        });
+        await env.client.workflow.getHandle(TRAINING_WORKFLOW_ID).result();
+        return run;
+      },
+    );
+    expect((realized as MonitoringResult).training).toBe('started');
+    expect(started).toHaveLength(1);
+    expect(started[0]!.trigger).toMatchObject({
+      reason: 'performance',
+      alerts: [{ name: 'performance.realized' }],
+      monitoringRunId: 'check-performance.realized',
+    });
+  });
 });

@@ -36,7 +36,8 @@ export interface PlotSize {
 /** Default PNG size of every drift plot: 1000 x 560 px. */
 export const DEFAULT_PLOT_SIZE: PlotSize = { width: 1000, height: 560 };
 
-const COLORS = {
+/** The plots' palette (also used by performance-plots.ts). */
+export const COLORS = {
   reference: '#4C72B0',
   production: '#DD8452',
   threshold: '#C44E52',
@@ -101,7 +102,8 @@ const whiteBackground: Plugin = {
   },
 };
 
-function checkSize(size: PlotSize): void {
+/** Throws InvalidArgumentError unless both sides are whole pixels in 200..8000. */
+export function checkSize(size: PlotSize): void {
   for (const key of ['width', 'height'] as const) {
     const v = size[key];
     if (!Number.isInteger(v) || v < 200 || v > 8000) {
@@ -111,7 +113,7 @@ function checkSize(size: PlotSize): void {
 }
 
 /** Draws a chart.js configuration on a canvas of `size` and encodes it as PNG. */
-async function renderChart(config: ChartConfiguration, size: PlotSize): Promise<Buffer> {
+export async function renderChart(config: ChartConfiguration, size: PlotSize): Promise<Buffer> {
   checkSize(size);
   ensurePlotFont();
   const canvas = createCanvas(size.width, size.height);
@@ -128,7 +130,8 @@ async function renderChart(config: ChartConfiguration, size: PlotSize): Promise<
   }
 }
 
-function titleOptions(title: string, subtitle?: string) {
+/** chart.js title and subtitle options in the plots' style. */
+export function titleOptions(title: string, subtitle?: string) {
   return {
     title: {
       display: true,
@@ -397,7 +400,8 @@ export interface HistoryPlotOptions {
 /** Default PNG size of the history plot: 1000 x 800 px. */
 export const HISTORY_PLOT_SIZE: PlotSize = { width: 1000, height: 800 };
 
-function checkLabel(iso: string): string {
+/** Short UTC label of an ISO time for a time axis. */
+export function checkLabel(iso: string): string {
   // "2024-05-01T10:05:00.000Z" -> "05-01 10:05:00" (UTC; seconds because demo schedules run every few seconds)
   return `${iso.slice(5, 10)} ${iso.slice(11, 19)}`;
 }

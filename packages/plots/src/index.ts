@@ -1,5 +1,5 @@
 /**
- * `@mlops/plots`: the drift check's charts as PNG (chart.js drawn on
+ * `@mlops/plots`: the drift check's and the performance check's charts as PNG (chart.js drawn on
  * @napi-rs/canvas). A package of its own so that only the services that draw
  * (the monitor, and the CLI through it) carry the canvas library.
  */
@@ -17,3 +17,11 @@ export {
   type PlotSize,
   type PredictionPlotOptions,
 } from './drift-plots.js';
+export {
+  CONFUSION_PLOT_SIZE,
+  confusionMatrixPlot,
+  realizedVsEstimatedPlot,
+  type AccuracyPlotOptions,
+  type AccuracyPoint,
+  type ConfusionPlotOptions,
+} from './performance-plots.js';

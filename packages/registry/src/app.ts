@@ -3,6 +3,7 @@
  * buildApp and use `app.inject` (or listen on port 0).
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { S3Settings } from './artifacts/s3-location.js';
 import { answerFrameworkError, installErrorHandling } from './routes/error-handling.js';
 import { healthRoutes } from './routes/health.js';
 import { mlflowApi } from './routes/mlflow-api.js';
@@ -13,10 +14,20 @@ import { registryStores } from './store/registry-stores.js';
 export const API_PREFIXES = ['/api/2.0', '/ajax-api/2.0'] as const;
 
 export interface RegistryAppOptions {
-  /** SQLite file (created with its folder when missing), or `:memory:`. */
+  /**
+   * REGISTRY_DB: a SQLite file (created with its folder when missing), `:memory:`, or a
+   * PostgreSQL URL (`postgresql://user[:password]@host[:port]/database`, also `postgres://`).
+   */
   dbPath: string;
-  /** Artifact folder; runs store files under `<artifactRoot>/<experiment_id>/<run_id>/artifacts/`. */
+  /** Most PostgreSQL connections this app opens (REGISTRY_DB_POOL_SIZE); ignored for SQLite. */
+  dbPoolSize?: number;
+  /**
+   * Artifact folder, or `s3://bucket[/prefix]`; runs store files under
+   * `<artifactRoot>/<experiment_id>/<run_id>/artifacts/`.
+   */
   artifactRoot: string;
+  /** Endpoint, region and credentials of an `s3://` artifact root; default: the AWS SDK's own sources. */
+  s3?: S3Settings;
   /** When set, every write needs `Authorization: Bearer <token>`; reads stay open. */
   token?: string;
   /** A pino logger (for example core's createLogger); default: no logging. */
@@ -88,7 +99,12 @@ export function buildApp(options: RegistryAppOptions): FastifyInstance {
     },
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
-  void app.register(registryStores, { dbPath: options.dbPath, artifactRoot: options.artifactRoot });
+  void app.register(registryStores, {
+    dbPath: options.dbPath,
+    dbPoolSize: options.dbPoolSize,
+    artifactRoot: options.artifactRoot,
+    s3: options.s3,
+  });
   for (const prefix of API_PREFIXES) {
     void app.register(mlflowApi, {
       prefix,

@@ -5,6 +5,7 @@
 import type { Config, Logger } from '@mlops/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.js';
+import { s3SettingsOf, type S3Config } from './artifacts/s3-location.js';
 
 export {
   buildApp,
@@ -24,17 +25,19 @@ export interface RunningRegistry {
   close(): Promise<void>;
 }
 
-type RegistryConfig = Pick<
-  Config,
-  | 'REGISTRY_DB'
-  | 'REGISTRY_ARTIFACT_ROOT'
-  | 'REGISTRY_TOKEN'
-  | 'REGISTRY_PORT'
-  | 'REGISTRY_HOST'
-  | 'REGISTRY_BODY_LIMIT'
-  | 'REGISTRY_UPLOAD_LIMIT'
-  | 'REGISTRY_ALLOWED_ORIGINS'
->;
+type RegistryConfig = S3Config &
+  Pick<
+    Config,
+    | 'REGISTRY_DB'
+    | 'REGISTRY_DB_POOL_SIZE'
+    | 'REGISTRY_ARTIFACT_ROOT'
+    | 'REGISTRY_TOKEN'
+    | 'REGISTRY_PORT'
+    | 'REGISTRY_HOST'
+    | 'REGISTRY_BODY_LIMIT'
+    | 'REGISTRY_UPLOAD_LIMIT'
+    | 'REGISTRY_ALLOWED_ORIGINS'
+  >;
 
 /**
  * Builds the app from configuration and listens on REGISTRY_HOST:REGISTRY_PORT
@@ -43,7 +46,9 @@ type RegistryConfig = Pick<
 export async function startRegistry(config: RegistryConfig, logger?: Logger): Promise<RunningRegistry> {
   const app = buildApp({
     dbPath: config.REGISTRY_DB,
+    dbPoolSize: config.REGISTRY_DB_POOL_SIZE,
     artifactRoot: config.REGISTRY_ARTIFACT_ROOT,
+    s3: s3SettingsOf(config),
     token: config.REGISTRY_TOKEN,
     logger: logger as FastifyBaseLogger | undefined,
     bodyLimit: config.REGISTRY_BODY_LIMIT,

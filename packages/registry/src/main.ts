@@ -4,13 +4,14 @@
  */
 import { createLogger, loadConfigOrExit } from '@mlops/core';
 import { startRegistry } from './index.js';
+import { redactUrl } from './store/registry-db-url.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ name: 'registry', level: config.LOG_LEVEL });
 try {
   const { url, close } = await startRegistry(config, logger);
   logger.info(
-    { url, db: config.REGISTRY_DB, artifacts: config.REGISTRY_ARTIFACT_ROOT },
+    { url, db: redactUrl(config.REGISTRY_DB), artifacts: config.REGISTRY_ARTIFACT_ROOT },
     'registry listening',
   );
   const stop = (signal: string): void => {

@@ -1,12 +1,15 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempRegistry, type TempRegistry } from './temp-registry.js';
 
 describe('GET /health', () => {
-  const app = buildApp({ dbPath: ':memory:', artifactRoot: '/nonexistent-artifacts' });
-  afterAll(() => app.close());
+  let registry: TempRegistry;
+  beforeAll(async () => {
+    registry = await tempRegistry();
+  });
+  afterAll(() => registry.close());
 
   it('answers 200 with status ok once the stores are open', async () => {
-    const response = await app.inject({ method: 'GET', url: '/health' });
+    const response = await registry.app.inject({ method: 'GET', url: '/health' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'ok' });
   });

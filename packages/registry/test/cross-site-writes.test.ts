@@ -12,8 +12,8 @@ const CREATE = '/api/2.0/mlflow/experiments/create';
 const HOST = '127.0.0.1:5000';
 
 let registry: TempRegistry;
-beforeEach(() => {
-  registry = tempRegistry();
+beforeEach(async () => {
+  registry = await tempRegistry();
 });
 afterEach(async () => {
   await registry.close();
@@ -147,7 +147,7 @@ describe('cross-origin writes', () => {
   });
 
   it('accepts origins listed in allowedOrigins (REGISTRY_ALLOWED_ORIGINS)', async () => {
-    const allowed = tempRegistry({ allowedOrigins: ['https://notebook.example:8888'] });
+    const allowed = await tempRegistry({ allowedOrigins: ['https://notebook.example:8888'] });
     try {
       const response = await allowed.app.inject({
         method: 'POST',

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { migrate, openDatabase } from '../src/store/database.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES } from '../src/store/wal-checkpointer.js';
+import type { SqliteExecutor } from '../src/store/sqlite-executor.js';
 import { tempDir, tempRegistry } from './temp-registry.js';
 
 describe('openDatabase', () => {
@@ -54,7 +55,7 @@ describe('openDatabase', () => {
 
 describe('WAL checkpoints', () => {
   it('are done by the worker thread: the database file grows without the main connection checkpointing', async () => {
-    const registry = tempRegistry();
+    const registry = await tempRegistry();
     try {
       const run = await registry.ok<{ run: { info: { run_id: string } } }>('POST', 'runs/create', {});
       const before = statSync(registry.dbPath).size;
@@ -66,9 +67,9 @@ describe('WAL checkpoints', () => {
       }));
       await registry.ok('POST', 'runs/log-batch', { run_id: run.run.info.run_id, metrics });
       // Far below the fallback threshold, so only the worker can have copied pages into the file.
-      expect(registry.app.db.pragma('wal_autocheckpoint', { simple: true })).toBe(
-        FALLBACK_AUTOCHECKPOINT_PAGES,
-      );
+      expect(
+        (registry.app.registryDb as SqliteExecutor).connection.pragma('wal_autocheckpoint', { simple: true }),
+      ).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
       await expect
         .poll(() => statSync(registry.dbPath).size, { timeout: 5000, interval: 100 })
         .toBeGreaterThan(before);

@@ -5,8 +5,8 @@ import { ERROR_STATUS, RegistryError, type RegistryErrorCode } from '../src/erro
 import { errorOf, tempRegistry, type TempRegistry } from './temp-registry.js';
 
 let registry: TempRegistry;
-beforeEach(() => {
-  registry = tempRegistry();
+beforeEach(async () => {
+  registry = await tempRegistry();
 });
 afterEach(async () => {
   await registry.close();
@@ -80,10 +80,12 @@ describe('error responses', () => {
         callback();
       },
     });
-    const logged = tempRegistry({ logger: createLogger({ name: 'registry', level: 'error', destination }) });
+    const logged = await tempRegistry({
+      logger: createLogger({ name: 'registry', level: 'error', destination }),
+    });
     try {
       await logged.ok('POST', 'registered-models/create', { name: 'M' });
-      logged.app.db.exec('DROP TABLE model_version_tags');
+      await logged.app.registryDb.execute('DROP TABLE model_version_tags');
       const response = await logged.call('POST', 'model-versions/create', { name: 'M', source: 's' });
       const error = errorOf(response);
       expect(error).toMatchObject({ status: 500, error_code: 'INTERNAL_ERROR' });

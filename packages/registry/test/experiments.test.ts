@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorOf, tempRegistry, type TempRegistry } from './temp-registry.js';
 
 let registry: TempRegistry;
-beforeEach(() => {
-  registry = tempRegistry();
+beforeEach(async () => {
+  registry = await tempRegistry();
 });
 afterEach(async () => {
   await registry.close();

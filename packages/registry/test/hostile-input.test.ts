@@ -12,7 +12,7 @@ let registry: TempRegistry;
 let runId: string;
 let runPath: string;
 beforeEach(async () => {
-  registry = tempRegistry();
+  registry = await tempRegistry();
   const run = await registry.ok<{ run: { info: { run_id: string; artifact_uri: string } } }>(
     'POST',
     'runs/create',

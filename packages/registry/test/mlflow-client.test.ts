@@ -5,12 +5,12 @@
  * and is reused across runs. Skipped only when python3 or PyPI is unavailable.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedPythonVenv, type PythonVenv } from '../../../test/support/python-venv.js';
+import { artifactBackends } from './artifacts-backends.js';
 import { tempRegistry, type TempRegistry } from './temp-registry.js';
 
 const VENV = process.env.MLOPS_MLFLOW_VENV ?? join(homedir(), '.cache', 'mlops', 'mlflow-venv');
@@ -41,19 +41,25 @@ function runPython(
 }
 
 let prepared: PythonVenv;
-let registry: TempRegistry;
-let url: string;
 
-beforeAll(async () => {
+beforeAll(() => {
   prepared = cachedPythonVenv(VENV, MLFLOW_SPEC, 'mlflow');
-  registry = tempRegistry();
-  url = await registry.app.listen({ port: 0, host: '127.0.0.1' });
 }, 660_000);
-afterAll(async () => {
-  await registry?.close();
-});
 
-describe('the official MLflow Python client', () => {
+// The client uploads through the registry's proxied artifact API, so it needs no S3 credentials.
+describe.each(artifactBackends)('the official MLflow Python client, artifacts on the $name', (backend) => {
+  let registry: TempRegistry;
+  let url: string;
+  beforeAll(async () => {
+    await backend.start();
+    registry = await tempRegistry(backend.options());
+    url = await registry.app.listen({ port: 0, host: '127.0.0.1' });
+  }, 60_000);
+  afterAll(async () => {
+    await registry?.close();
+    await backend.stop();
+  });
+
   it('creates an experiment, logs a run with params, metrics and artifacts, registers it and reads the production alias back', async (context) => {
     if (!prepared.ready) {
       console.warn(`Skipping the MLflow client test: ${prepared.reason}`);
@@ -91,13 +97,14 @@ describe('the official MLflow Python client', () => {
     });
     expect(observed.registered_source).toMatch(/^mlflow-artifacts:\/\d+\/[0-9a-f]{32}\/artifacts\/model$/);
 
-    // The server side agrees: files on disk where the layout says, alias in the database.
+    // The server side agrees: files stored where the layout says, alias in the database.
     const run = await registry.ok<{ run: { info: { experiment_id: string } } }>('GET', 'runs/get', {
       run_id: observed.run_id,
     });
-    const folder = join(registry.artifactRoot, run.run.info.experiment_id, observed.run_id, 'artifacts');
-    expect(readFileSync(join(folder, 'reports', 'report.txt'), 'utf8')).toBe('accuracy report\n');
-    expect(existsSync(join(folder, 'model', 'MLmodel'))).toBe(true);
+    const folder = `${run.run.info.experiment_id}/${observed.run_id}/artifacts`;
+    const report = await backend.read(registry.artifactRoot, `${folder}/reports/report.txt`);
+    expect(report?.toString('utf8')).toBe('accuracy report\n');
+    expect(await backend.read(registry.artifactRoot, `${folder}/model/MLmodel`)).toBeDefined();
     const alias = await registry.ok<{ model_version: { version: string } }>(
       'GET',
       'registered-models/alias',

@@ -14,7 +14,7 @@ interface ModelBody {
 let registry: TempRegistry;
 let runId: string;
 beforeEach(async () => {
-  registry = tempRegistry();
+  registry = await tempRegistry();
   const run = await registry.ok<{ run: { info: { run_id: string } } }>('POST', 'runs/create', {
     run_name: 'train',
   });

@@ -8,7 +8,7 @@ import { tempRegistry, type TempRegistry } from './temp-registry.js';
 let registry: TempRegistry;
 let url: string;
 beforeAll(async () => {
-  registry = tempRegistry();
+  registry = await tempRegistry();
   url = await registry.app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {

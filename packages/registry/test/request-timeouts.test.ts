@@ -42,7 +42,7 @@ function stallMidBody(port: number): { socket: Socket; closed: Promise<{ ms: num
 
 describe('request timeouts', () => {
   it('sets header, body, idle and keep-alive timeouts by default', async () => {
-    registry = tempRegistry();
+    registry = await tempRegistry();
     await listen(registry);
     const server = registry.app.server;
     expect(server.requestTimeout).toBe(DEFAULT_TIMEOUTS.requestMs);
@@ -56,7 +56,7 @@ describe('request timeouts', () => {
   });
 
   it('drops 50 clients that stall mid-body, and keeps serving others meanwhile', async () => {
-    registry = tempRegistry({ timeouts: { idleMs: 600, requestMs: 5_000, headersMs: 2_000 } });
+    registry = await tempRegistry({ timeouts: { idleMs: 600, requestMs: 5_000, headersMs: 2_000 } });
     const port = await listen(registry);
     const stalled = Array.from({ length: 50 }, () => stallMidBody(port));
     const health = await fetch(`http://127.0.0.1:${port}/health`);
@@ -73,7 +73,7 @@ describe('request timeouts', () => {
   });
 
   it('drops a client that trickles a body slower than the whole-request limit allows', async () => {
-    registry = tempRegistry({ timeouts: { idleMs: 5_000, requestMs: 1_000, headersMs: 1_000 } });
+    registry = await tempRegistry({ timeouts: { idleMs: 5_000, requestMs: 1_000, headersMs: 1_000 } });
     const port = await listen(registry);
     const { socket, closed } = stallMidBody(port);
     // One byte every 200 ms keeps the socket from going idle, but not the request from expiring.

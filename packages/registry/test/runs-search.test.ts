@@ -14,7 +14,7 @@ let experimentId: string;
 let otherExperiment: string;
 
 beforeAll(async () => {
-  registry = tempRegistry();
+  registry = await tempRegistry();
   experimentId = (await registry.ok<{ experiment_id: string }>('POST', 'experiments/create', { name: 's' }))
     .experiment_id;
   otherExperiment = (

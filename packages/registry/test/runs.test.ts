@@ -15,7 +15,7 @@ interface RunBody {
 let registry: TempRegistry;
 let experimentId: string;
 beforeEach(async () => {
-  registry = tempRegistry();
+  registry = await tempRegistry();
   experimentId = (
     await registry.ok<{ experiment_id: string }>('POST', 'experiments/create', { name: 'runs' })
   ).experiment_id;
@@ -161,6 +161,32 @@ describe('metrics, params and tags', () => {
       [2, 0.5],
       [2, 0.4],
     ]);
+  });
+
+  it('picks the latest value of tied metrics alike in a batch and in concurrent single requests', async () => {
+    const runId = await newRun();
+    // Same step and timestamp: the larger value wins, NaN ranks lowest; a lower step never wins.
+    const tied = [1, 'NaN', 3, 2].map((value) => ({ value, step: 5, timestamp: 10 }));
+    const logged = [...tied, { value: 9, step: 4, timestamp: 99 }];
+    await registry.ok('POST', 'runs/log-batch', {
+      run_id: runId,
+      metrics: logged.map((m) => ({ key: 'batch', ...m })),
+    });
+    await Promise.all(
+      logged.map((m) => registry.ok('POST', 'runs/log-metric', { run_id: runId, key: 'single', ...m })),
+    );
+    const latest = Object.fromEntries((await getRun(runId)).data.metrics!.map((m) => [m.key, m]));
+    expect(latest).toEqual({
+      batch: { key: 'batch', value: 3, step: 5, timestamp: 10 },
+      single: { key: 'single', value: 3, step: 5, timestamp: 10 },
+    });
+    const history = await registry.ok<{ metrics: { value: number | string; step: number }[] }>(
+      'GET',
+      'metrics/get-history',
+      { run_id: runId, metric_key: 'batch' },
+    );
+    // By step, then timestamp, then the order they were logged in.
+    expect(history.metrics.map((m) => m.value)).toEqual([9, 1, 'NaN', 3, 2]);
   });
 
   it('answers concurrent log-metric requests individually: a bad one fails alone, the others commit', async () => {

@@ -1,17 +1,23 @@
 /**
- * Builds a registry on a fresh temp folder (SQLite file + artifact root) for a
- * test, with small helpers to call the MLflow API through `app.inject`.
+ * Builds a registry for a test on a fresh temp folder (artifact root, and the
+ * SQLite file) or, with MLOPS_REGISTRY_TEST_BACKEND=postgresql, on a fresh
+ * database of the project's PostgreSQL cluster, with small helpers to call the
+ * MLflow API through `app.inject`. Every registry test gets its store this
+ * way, so the same suite checks both backends.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type RegistryAppOptions } from '../src/app.js';
+import { REGISTRY_TEST_BACKEND, createTestDatabase, dropTestDatabase } from './postgres-databases.js';
 
 export interface TempRegistry {
   app: FastifyInstance;
   dir: string;
+  /** The SQLite file, or the PostgreSQL database URL. */
   dbPath: string;
+  /** The artifact folder (or `s3://` root when the options gave one). */
   artifactRoot: string;
   /** Calls `/api/2.0/mlflow/<endpoint>`: GET fields go to the query, others to a JSON body. */
   call(
@@ -33,12 +39,17 @@ export function tempDir(prefix = 'registry-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A registry on a new temp folder; options override the defaults. */
-export function tempRegistry(options: Partial<RegistryAppOptions> = {}): TempRegistry {
+/** A new database location for the backend under test: a SQLite file in `dir`, or a fresh PostgreSQL database. */
+export async function tempDatabase(dir: string): Promise<string> {
+  return REGISTRY_TEST_BACKEND === 'postgresql' ? createTestDatabase() : join(dir, 'registry.db');
+}
+
+/** A registry on a new temp folder and database; options override the defaults. */
+export async function tempRegistry(options: Partial<RegistryAppOptions> = {}): Promise<TempRegistry> {
   const dir = tempDir();
-  const dbPath = join(dir, 'registry.db');
-  const artifactRoot = join(dir, 'mlruns');
-  const app = buildApp({ dbPath, artifactRoot, ...options });
+  const dbPath = options.dbPath ?? (await tempDatabase(dir));
+  const artifactRoot = options.artifactRoot ?? join(dir, 'mlruns');
+  const app = buildApp({ ...options, dbPath, artifactRoot });
   const call: TempRegistry['call'] = (method, endpoint, fields = {}, headers = {}) => {
     const url = `/api/2.0/mlflow/${endpoint}`;
     if (method === 'GET') {
@@ -66,6 +77,8 @@ export function tempRegistry(options: Partial<RegistryAppOptions> = {}): TempReg
     async close() {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
+      if (REGISTRY_TEST_BACKEND === 'postgresql' && options.dbPath === undefined)
+        await dropTestDatabase(dbPath);
     },
   };
 }

@@ -127,6 +127,9 @@ export async function seedRegistry(client: RegistryClient): Promise<SeededRegist
         prediction_drift: drift * 0.5,
         alerts: i >= 6 ? 2 : i === 5 ? 1 : 0,
         samples: 400 + i * 50,
+        'performance.realized_accuracy': 0.84 - (i >= 6 ? 0.2 : 0),
+        'performance.estimated_accuracy': 0.83 - (i >= 6 ? 0.05 : 0),
+        'labels.coverage': 0.3,
       },
       { timestamp: base + i * 3_600_000 },
     );
@@ -146,6 +149,12 @@ export async function seedRegistry(client: RegistryClient): Promise<SeededRegist
         'plots/prediction_distribution.png',
         barChartPng([0.3, 0.45, 0.25]),
       );
+      await client.uploadArtifact(
+        run.info.runId,
+        'plots/performance-accuracy.png',
+        barChartPng([0.84, 0.64]),
+      );
+      await client.uploadArtifact(run.info.runId, 'plots/confusion-matrix.png', barChartPng([0.5, 0.3, 0.2]));
     }
     await client.updateRun(run.info.runId, {
       status: 'FINISHED',

@@ -28,7 +28,7 @@ beforeAll(async () => {
     );
   }
   mkdirSync(SHOTS, { recursive: true });
-  registry = tempRegistry({ token: 'ui-token' });
+  registry = await tempRegistry({ token: 'ui-token' });
   url = await registry.app.listen({ port: 0, host: '127.0.0.1' });
   seeded = await seedRegistry(new RegistryClient({ baseUrl: url, token: 'ui-token' }));
   browser = await chromium.launch({
@@ -195,9 +195,12 @@ describe('registry web UI', () => {
     await page.getByRole('link', { name: 'Monitoring' }).click();
     await page.locator('#drift-charts .chart-card').first().waitFor();
     expect(await page.locator('#drift-charts .chart-title').allTextContents()).toEqual(
-      expect.arrayContaining(['psi', 'prediction_drift', 'alerts']),
+      expect.arrayContaining(['psi', 'prediction_drift', 'alerts', 'performance', 'labels.coverage']),
     );
     expect(await page.locator('#drift-plots img').count()).toBe(2);
+    // Performance: realized vs estimated accuracy and the confusion matrix, apart from the drift plots.
+    expect(await page.locator('#performance-plots img').count()).toBe(2);
+    expect(await page.locator('#latest-performance').textContent()).toMatch(/Realized accuracy\s*0\.640/);
     expect(await page.locator('.notice.error').textContent()).toContain('2 alerts: psi.district');
     await expect
       .poll(() =>

@@ -3,8 +3,8 @@ import { errorOf, tempRegistry, type TempRegistry } from './temp-registry.js';
 
 const TOKEN = 's3cret-token';
 let registry: TempRegistry;
-beforeEach(() => {
-  registry = tempRegistry({ token: TOKEN });
+beforeEach(async () => {
+  registry = await tempRegistry({ token: TOKEN });
 });
 afterEach(async () => {
   await registry.close();
@@ -87,7 +87,7 @@ describe('REGISTRY_TOKEN', () => {
 
 describe('without a token', () => {
   it('leaves writes open', async () => {
-    const open = tempRegistry();
+    const open = await tempRegistry();
     try {
       expect((await open.call('POST', 'experiments/create', { name: 'x' })).statusCode).toBe(200);
     } finally {

@@ -5,8 +5,11 @@
 
 /** Why a training run was started, recorded on the workflow and in the runs. */
 export interface TrainingTrigger {
-  /** `drift`, `manual` or `bootstrap` (first model of a new stack). */
-  reason: 'drift' | 'manual' | 'bootstrap';
+  /**
+   * `drift` (enough drift alerts), `performance` (realized accuracy dropped on feedback), `manual` or
+   * `bootstrap` (first model of a new stack).
+   */
+  reason: 'drift' | 'performance' | 'manual' | 'bootstrap';
   /** Names of the drift checks over threshold, when reason is `drift`. */
   alerts?: { name: string; value: number; threshold: number }[];
   /** Registry run id of the monitoring check that fired, when reason is `drift`. */

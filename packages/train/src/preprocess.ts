@@ -4,7 +4,7 @@
  * `mlops train` makes), and write both sides, the reference snapshot and a
  * manifest into the run's processed folder.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidDataError, REFERENCE_SNAPSHOT_FILE, type Config, type Logger } from '@mlops/core';
 import { buildReferenceSnapshot, writeReferenceSnapshot } from '@mlops/core/drift';
@@ -12,8 +12,10 @@ import { loadRawListings, type LabelledListing } from '@mlops/core/listing';
 import { DEFAULT_HOLDOUT_FRACTION, holdoutSplit } from '@mlops/core/model';
 import { listingsFingerprint } from '@mlops/core/sampling';
 import type { PreprocessResult, TrainingInput } from '@mlops/temporal';
+import { feedbackLogPath, readLabelledFeedback, splitRecentWindow } from './feedback-listings.js';
 import {
   MANIFEST_FILE,
+  RECENT_LABELLED_FILE,
   TEST_LISTINGS_FILE,
   TRAIN_LISTINGS_FILE,
   processedDir,
@@ -44,6 +46,23 @@ export async function preprocess(
     nBadRows += load.badRows.length;
     if (load.badRows.length > 0) logger.warn({ file, badRows: load.badRows.length }, 'rows skipped');
   }
+  // Ground truth sent back for served predictions: the newest share is held out for the promotion
+  // gate, the rest is trained on (TRAIN_FEEDBACK_WEIGHT times each), labelled with its true category.
+  const feedback = splitRecentWindow(
+    readLabelledFeedback(feedbackLogPath(config.DATA_DIR)),
+    config.PROMOTION_FEEDBACK_WINDOW ? config.PERFORMANCE_MIN_LABELS : Number.POSITIVE_INFINITY,
+  );
+  for (let copy = 0; copy < config.TRAIN_FEEDBACK_WEIGHT; copy++) listings.push(...feedback.train);
+  if (feedback.train.length + feedback.recent.length > 0) {
+    logger.info(
+      {
+        trained: feedback.train.length,
+        weight: config.TRAIN_FEEDBACK_WEIGHT,
+        recentWindow: feedback.recent.length,
+      },
+      'labelled feedback included',
+    );
+  }
   if (listings.length < MIN_TRAINING_LISTINGS) {
     throw new InvalidDataError(
       `${files.join(', ')}: ${listings.length} usable listings; at least ${MIN_TRAINING_LISTINGS} are needed to train`,
@@ -59,6 +78,8 @@ export async function preprocess(
   mkdirSync(dir, { recursive: true });
   writeListings(join(dir, TRAIN_LISTINGS_FILE), train);
   writeListings(join(dir, TEST_LISTINGS_FILE), test);
+  rmSync(join(dir, RECENT_LABELLED_FILE), { force: true });
+  if (feedback.recent.length > 0) writeListings(join(dir, RECENT_LABELLED_FILE), feedback.recent);
   const referencePath = join(dir, REFERENCE_SNAPSHOT_FILE);
   writeReferenceSnapshot(
     referencePath,
@@ -72,7 +93,27 @@ export async function preprocess(
   copyFileSync(referencePath, join(config.DATA_DIR, 'reference', REFERENCE_SNAPSHOT_FILE));
   writeFileSync(
     join(dir, MANIFEST_FILE),
-    JSON.stringify({ files, nTrain: train.length, nTest: test.length, nBadRows, dataFingerprint }, null, 2),
+    JSON.stringify(
+      {
+        files,
+        nTrain: train.length,
+        nTest: test.length,
+        nBadRows,
+        dataFingerprint,
+        // Only runs that had feedback say how much of it they used.
+        ...(feedback.train.length + feedback.recent.length > 0
+          ? {
+              feedback: {
+                trained: feedback.train.length,
+                weight: config.TRAIN_FEEDBACK_WEIGHT,
+                recentWindow: feedback.recent.length,
+              },
+            }
+          : {}),
+      },
+      null,
+      2,
+    ),
   );
   return {
     processedDir: dir,

@@ -13,6 +13,11 @@ import { workflowRunKey, type WorkflowRun } from './workflow-run.js';
 export const TRAIN_LISTINGS_FILE = 'train.json';
 /** Held-out listings: the evaluation set and the promotion gate's test split. */
 export const TEST_LISTINGS_FILE = 'test.json';
+/**
+ * The newest labelled feedback rows, held out of training: the promotion gate scores candidate and
+ * production on them. Present only when there was enough feedback (PERFORMANCE_MIN_LABELS).
+ */
+export const RECENT_LABELLED_FILE = 'recent-labelled.json';
 /** What the preprocessing read and produced (files, counts, data fingerprint). */
 export const MANIFEST_FILE = 'manifest.json';
 

@@ -1,16 +1,21 @@
 /**
  * The promotion gate: the new version goes to `production` unless its
  * macro-F1 on the run's held-out split is more than PROMOTION_TOLERANCE below
- * that of the production version, scored on the same listings. The decision
- * and both scores are tagged on the new version's run.
+ * that of the production version, scored on the same listings. When the run
+ * held out a recent labelled window (the newest feedback, PROMOTION_FEEDBACK_WINDOW),
+ * both are scored on that window instead: the most recent ground truth is what
+ * the model will face, and after a concept drift the older held-out listings
+ * would reward the stale model. The decision and the scores are tagged on the
+ * new version's run.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRICE_CATEGORIES, PRODUCTION_ALIAS, type Config, type Logger } from '@mlops/core';
 import type { LabelledListing } from '@mlops/core/listing';
 import { Model, classificationMetrics, labelIndices, parseBundle } from '@mlops/core/model';
 import type { RegistryClient } from '@mlops/registry-client';
 import type { PreprocessResult, PromotionDecision, RegisterResult, TrainResult } from '@mlops/temporal';
-import { TEST_LISTINGS_FILE, readListings } from './processed-folder.js';
+import { RECENT_LABELLED_FILE, TEST_LISTINGS_FILE, readListings } from './processed-folder.js';
 
 /** Macro-F1 of a version of the registered model on the given listings. */
 async function versionMacroF1(
@@ -20,9 +25,12 @@ async function versionMacroF1(
   listings: readonly LabelledListing[],
 ): Promise<number> {
   const bytes = await registry.downloadArtifact(version.source);
-  const model = Model.fromBundle(
-    parseBundle(JSON.parse(bytes.toString('utf8')), `${modelName} v${version.version}`),
-  );
+  return bundleMacroF1(bytes.toString('utf8'), `${modelName} v${version.version}`, listings);
+}
+
+/** Macro-F1 of a bundle (file text) on the given listings. */
+function bundleMacroF1(text: string, origin: string, listings: readonly LabelledListing[]): number {
+  const model = Model.fromBundle(parseBundle(JSON.parse(text), origin));
   return classificationMetrics(labelIndices(listings), model.predictProbaBatch(listings), PRICE_CATEGORIES)
     .macro_f1;
 }
@@ -36,7 +44,14 @@ export async function promoteCandidate(
 ): Promise<PromotionDecision> {
   const { config, registry, logger } = deps;
   const tolerance = config.PROMOTION_TOLERANCE;
-  const candidate = trained.metrics.macro_f1!;
+  const recentPath = join(prepared.processedDir, RECENT_LABELLED_FILE);
+  const recent = config.PROMOTION_FEEDBACK_WINDOW && existsSync(recentPath) ? readListings(recentPath) : [];
+  const scoredOn =
+    recent.length > 0 ? `the ${recent.length} most recent labelled feedback rows` : 'held-out listings';
+  const candidate =
+    recent.length > 0
+      ? bundleMacroF1(readFileSync(trained.bundlePath, 'utf8'), `candidate ${registered.version}`, recent)
+      : trained.metrics.macro_f1!;
   const production = await registry.getModelVersionByAlias(registered.modelName, PRODUCTION_ALIAS);
   let productionScore: number | null = null;
   let reason: string;
@@ -49,13 +64,15 @@ export async function promoteCandidate(
     productionScore = candidate;
     reason = 'this version is already in production';
   } else {
-    // Scored on the same held-out listings as the candidate.
-    const test = readListings(join(prepared.processedDir, TEST_LISTINGS_FILE));
+    // Scored on the same listings as the candidate.
+    const test = recent.length > 0 ? recent : readListings(join(prepared.processedDir, TEST_LISTINGS_FILE));
     productionScore = await versionMacroF1(registry, registered.modelName, production, test);
     promoted = candidate >= productionScore - tolerance;
-    reason = promoted
-      ? `macro-F1 ${candidate.toFixed(4)} >= production ${productionScore.toFixed(4)} - ${tolerance}`
-      : `macro-F1 ${candidate.toFixed(4)} < production ${productionScore.toFixed(4)} - ${tolerance}`;
+    reason =
+      (promoted
+        ? `macro-F1 ${candidate.toFixed(4)} >= production ${productionScore.toFixed(4)} - ${tolerance}`
+        : `macro-F1 ${candidate.toFixed(4)} < production ${productionScore.toFixed(4)} - ${tolerance}`) +
+      (recent.length > 0 ? ` on ${scoredOn}` : '');
   }
   const decision: PromotionDecision = {
     promoted,
@@ -72,6 +89,8 @@ export async function promoteCandidate(
     'promotion.production_macro_f1': productionScore === null ? '' : String(productionScore),
     'promotion.production_version': production?.version ?? '',
     'promotion.tolerance': String(tolerance),
+    'promotion.scored_on': recent.length > 0 ? 'recent-feedback' : 'held-out',
+    'promotion.recent_feedback_rows': String(recent.length),
   });
   if (promoted) await registry.setAlias(registered.modelName, PRODUCTION_ALIAS, registered.version);
   logger.info(

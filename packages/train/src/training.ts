@@ -2,13 +2,18 @@
  * The training step: fit the model on the train side of the run's split,
  * evaluate it on the held-out side, and leave its bundle in the processed
  * folder and in MODEL_DIR. The forest checkpoints into a folder of the run,
- * so a retried attempt resumes where the lost one stopped.
+ * so a retried attempt resumes where the lost one stopped. The model's
+ * performance profile on the held-out side (scores, calibration, calibration
+ * error) goes into the run's reference snapshot, which registration uploads.
  */
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { MODEL_BUNDLE_FILE, type Config, type Logger } from '@mlops/core';
+import { MODEL_BUNDLE_FILE, REFERENCE_SNAPSHOT_FILE, type Config, type Logger } from '@mlops/core';
+import { labelPriceThresholds } from '@mlops/core/listing';
 import { saveBundle, trainModel, type ClassificationMetrics, type TrainingStage } from '@mlops/core/model';
+import { profileMetrics } from '@mlops/core/performance';
 import type { PreprocessResult, TrainingInput, TrainResult } from '@mlops/temporal';
+import { recordPerformanceProfile } from './performance-profile.js';
 import { TEST_LISTINGS_FILE, TRAIN_LISTINGS_FILE, readListings } from './processed-folder.js';
 import { workflowRunKey, type WorkflowRun } from './workflow-run.js';
 
@@ -55,10 +60,14 @@ export async function trainCandidate(
   // The forest reports its resume point (trees restored from the checkpoint) in its first progress call.
   let resumedTrees: number | undefined;
   let lastLogged = 0;
-  const result = await trainModel(readListings(join(prepared.processedDir, TRAIN_LISTINGS_FILE)), {
+  const heldOut = readListings(join(prepared.processedDir, TEST_LISTINGS_FILE));
+  const trainListings = readListings(join(prepared.processedDir, TRAIN_LISTINGS_FILE));
+  // Recorded so the API can turn a sold price reported later into this model's category.
+  const priceThresholds = labelPriceThresholds(trainListings);
+  const result = await trainModel(trainListings, {
     trees,
     seed: input.seed ?? config.TRAIN_SEED,
-    evalListings: readListings(join(prepared.processedDir, TEST_LISTINGS_FILE)),
+    evalListings: heldOut,
     checkpointDir: checkpoints,
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (done, total, stage) => {
@@ -70,7 +79,7 @@ export async function trainCandidate(
         logger.info(`${stage === 'forest' ? 'trees' : 'boosting rounds'} ${done}/${total}`);
       }
     },
-    metadata: { workflowRunId: run.runId },
+    metadata: { workflowRunId: run.runId, ...(priceThresholds ? { priceThresholds } : {}) },
   });
   const bundlePath = join(prepared.processedDir, MODEL_BUNDLE_FILE);
   await saveBundle(bundlePath, result.bundle);
@@ -78,13 +87,23 @@ export async function trainCandidate(
   mkdirSync(config.MODEL_DIR, { recursive: true });
   copyFileSync(bundlePath, join(config.MODEL_DIR, MODEL_BUNDLE_FILE));
   rmSync(checkpoints, { recursive: true, force: true });
+  const profile = recordPerformanceProfile(result.model, heldOut, [
+    prepared.referencePath,
+    join(config.DATA_DIR, 'reference', REFERENCE_SNAPSHOT_FILE),
+  ]);
   logger.info(
-    { accuracy: result.metrics.accuracy, macro_f1: result.metrics.macro_f1, fitSeconds: result.fitSeconds },
+    {
+      accuracy: result.metrics.accuracy,
+      macro_f1: result.metrics.macro_f1,
+      calibration: profile.calibration.method,
+      calibration_ece: profile.calibrationError,
+      fitSeconds: result.fitSeconds,
+    },
     'trained',
   );
   return {
     bundlePath,
-    metrics: metricsRecord(result.metrics),
+    metrics: { ...metricsRecord(result.metrics), ...profileMetrics(profile) },
     baselineMetrics: result.baselineMetrics ? metricsRecord(result.baselineMetrics) : {},
     fitSeconds: result.fitSeconds,
     resumedTrees: resumedTrees ?? 0,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig, type Config } from '@mlops/core';
+import { readReferenceSnapshot } from '@mlops/core/drift';
 import { loadRawListings } from '@mlops/core/listing';
 import { loadBundle, trainModel, type TrainingStage } from '@mlops/core/model';
 import { writeSyntheticListings } from '@mlops/core/synthetic';
@@ -60,6 +61,18 @@ describe('trainCandidate', () => {
       readFileSync(trained.bundlePath, 'utf8'),
     );
     expect(existsSync(checkpointDir(config.MODEL_DIR, run))).toBe(false);
+
+    // The run's reference snapshot (and its copy for `mlops monitor --once`) now carries the
+    // performance profile on the held-out side, whose scores are the run's metrics.
+    const reference = readReferenceSnapshot(prepared.referencePath);
+    expect(reference.performance?.heldOut.count).toBe(prepared.nTest);
+    expect(reference.performance?.heldOut.accuracy).toBeCloseTo(trained.metrics.accuracy!, 12);
+    expect(reference.performance?.heldOut.macroF1).toBeCloseTo(trained.metrics.macro_f1!, 12);
+    expect(readFileSync(join(config.DATA_DIR, 'reference', 'reference.json'), 'utf8')).toBe(
+      readFileSync(prepared.referencePath, 'utf8'),
+    );
+    expect(trained.metrics.calibration_ece_before).toBe(reference.performance?.calibrationError.before);
+    expect(trained.metrics.calibration_ece_after).toBe(reference.performance?.calibrationError.after);
   });
 
   it('stops when its signal aborts', async () => {

@@ -1,8 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody } from '../error-handler.js';
 import { batchRequestSchema, batchResponseSchema, errorResponseSchema } from '../api-schemas.js';
 import { servedPrediction } from '../production-log.js';
-import { LOG_SEQUENCE_HEADER, noModel, notLogged, wantsDurableLog, type ServingContext } from './replies.js';
+import {
+  LOG_SEQUENCE_HEADER,
+  noModel,
+  noteServedModel,
+  notLogged,
+  wantsDurableLog,
+  type ServingContext,
+} from './replies.js';
 
 /**
  * POST /predict/batch: an array of listings in, one prediction per listing out, in the same order, all
@@ -46,18 +54,19 @@ export const batchRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, co
     async (request, reply) => {
       const model = modelSource.current;
       if (model === null) return noModel(request, reply, context);
+      noteServedModel(request, context, model);
       const ts = Date.now();
       const predictions = request.body.map((listing) => {
         const prediction = model.predictor.predict(listing);
         metrics.countPrediction(prediction.price_category);
-        return { listing, prediction };
+        return { listing, prediction, predictionId: randomUUID() };
       });
       if (productionLog !== null) {
         const durable = wantsDurableLog(request);
         const commits: Promise<number>[] = [];
         let seq = 0;
-        for (const { listing, prediction } of predictions) {
-          const served = servedPrediction(model, listing, prediction, ts);
+        for (const { listing, prediction, predictionId } of predictions) {
+          const served = servedPrediction(model, listing, prediction, ts, predictionId);
           if (durable) commits.push(productionLog.appendDurable(served));
           else seq = productionLog.append(served);
         }
@@ -76,7 +85,8 @@ export const batchRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, co
         model_name: model.name,
         model_version: model.version,
         model_alias: model.alias,
-        predictions: predictions.map(({ prediction }) => ({
+        predictions: predictions.map(({ prediction, predictionId }) => ({
+          prediction_id: predictionId,
           price_category: prediction.price_category,
           probabilities: prediction.probabilities,
         })),

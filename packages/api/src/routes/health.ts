@@ -35,7 +35,9 @@ export const healthRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, c
           ? { enabled: true, ...log }
           : {
               enabled: false,
+              backend: null,
               path: null,
+              url: null,
               appended: 0,
               committed: 0,
               durableSeq: 0,

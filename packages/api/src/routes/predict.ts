@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { PriceCategory } from '@mlops/core';
 import { errorResponseSchema, predictRequestSchema, predictResponseSchema } from '../api-schemas.js';
@@ -8,6 +9,7 @@ import {
   LOG_DURABILITY_HEADER,
   LOG_SEQUENCE_HEADER,
   noModel,
+  noteServedModel,
   notLogged,
   wantsDurableLog,
   type ServingContext,
@@ -44,11 +46,13 @@ export const predictRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, 
     async (request, reply) => {
       const model = modelSource.current;
       if (model === null) return noModel(request, reply, context);
+      noteServedModel(request, context, model);
       const listing = request.body;
       const prediction = model.predictor.predict(listing);
       metrics.countPrediction(prediction.price_category);
+      const predictionId = randomUUID();
       if (productionLog !== null) {
-        const served = servedPrediction(model, listing, prediction, Date.now());
+        const served = servedPrediction(model, listing, prediction, Date.now(), predictionId);
         if (wantsDurableLog(request)) {
           try {
             reply.header(LOG_SEQUENCE_HEADER, await productionLog.appendDurable(served));
@@ -59,13 +63,19 @@ export const predictRoutes: FastifyPluginAsyncZod<ServingContext> = async (app, 
           reply.header(LOG_SEQUENCE_HEADER, productionLog.append(served));
         }
       }
-      return answer(model, prediction.price_category, prediction.probabilities);
+      return answer(model, predictionId, prediction.price_category, prediction.probabilities);
     },
   );
 };
 
-function answer(model: LoadedModel, category: PriceCategory, probabilities: ClassProbabilities) {
+function answer(
+  model: LoadedModel,
+  predictionId: string,
+  category: PriceCategory,
+  probabilities: ClassProbabilities,
+) {
   return {
+    prediction_id: predictionId,
     price_category: category,
     probabilities,
     model_name: model.name,

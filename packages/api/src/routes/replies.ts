@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../error-handler.js';
 import type { ApiMetrics } from '../metrics.js';
 import { NO_MODEL_MESSAGE, type LoadedModel, type ModelSource } from '../model-source.js';
+import type { FeedbackStore } from '../feedback-store.js';
 import type { ProductionLog } from '../production-log.js';
 
 /** What the route plugins share: the model, the production log, the metrics and the limits. */
@@ -21,6 +22,33 @@ export interface ServingContext {
   refreshIntervalSeconds: number;
   /** Epoch milliseconds the app was built. */
   startedAt: number;
+  /** Where POST /feedback writes; null when the production log is disabled (nothing to refer to). */
+  feedbackStore: FeedbackStore | null;
+  /** Most items in one POST /feedback batch (FEEDBACK_BATCH_LIMIT). */
+  feedbackBatchLimit: number;
+  /** The last model whose cut points went to the feedback store (so it is written once per swap). */
+  notedModel: LoadedModel | null;
+}
+
+/**
+ * Writes the cut points of the model that answers to the feedback store the first time it answers, so
+ * a sold price sent later can be converted with that version's scale (by any replica, after swaps).
+ * Off the answer's path: a failure is logged and retried on the next request.
+ */
+export function noteServedModel(request: FastifyRequest, context: ServingContext, model: LoadedModel): void {
+  const store = context.feedbackStore;
+  if (store === null || context.notedModel === model) return;
+  context.notedModel = model;
+  store
+    .noteServedModel({
+      name: model.name,
+      version: model.version,
+      priceThresholds: model.predictor.priceThresholds ?? null,
+    })
+    .catch((error: unknown) => {
+      if (context.notedModel === model) context.notedModel = null;
+      request.log.error({ err: error }, 'could not record the served model for feedback');
+    });
 }
 
 /**

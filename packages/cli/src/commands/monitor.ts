@@ -99,6 +99,7 @@ export async function runMonitorOnce(options: MonitorOnceOptions, io: CommandIo)
   const reportsDir = join(dataDir, 'monitoring', 'reports');
   const result = await runDriftCheck({
     dataDir,
+    productionLogUrl: config.PRODUCTION_LOG_URL,
     reference,
     window,
     thresholds: driftThresholdsFromConfig(config),

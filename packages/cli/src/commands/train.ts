@@ -6,15 +6,18 @@
  * the baseline (core's trainModel), writes the model bundle and prints the
  * metrics. It also writes the reference snapshot of the rows the model was fitted
  * on to <DATA_DIR>/reference/reference.json, where `mlops monitor --once` reads
- * it (as the training workflow does). A progress bar goes to stderr when it is
- * a terminal; with --json stdout holds exactly one JSON object.
+ * it (as the training workflow does), with the model's performance profile on
+ * the evaluation rows (held-out scores, calibration, calibration error). A
+ * progress bar goes to stderr when it is a terminal; with --json stdout holds
+ * exactly one JSON object.
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, MODEL_BUNDLE_FILE, REFERENCE_SNAPSHOT_FILE, type Config } from '@mlops/core';
 import { buildReferenceSnapshot, writeReferenceSnapshot } from '@mlops/core/drift';
-import { loadRawListings, type RawListingsLoad } from '@mlops/core/listing';
+import { labelPriceThresholds, loadRawListings, type RawListingsLoad } from '@mlops/core/listing';
 import { DEFAULT_HOLDOUT_FRACTION, saveBundle, trainModel } from '@mlops/core/model';
+import { profileModel } from '@mlops/core/performance';
 import { TRAINING_WORKFLOW_ID } from '@mlops/temporal';
 import { runRemoteTraining, type RemoteTrainingOptions } from '../remote-training.js';
 import { processIo, writeJson, type CommandIo } from '../command-io.js';
@@ -86,6 +89,7 @@ export function trainCommand(io: CommandIo = processIo): Command {
       const progress = createTrainingProgress(io);
       const trees = flags.trees ?? config.TRAIN_TREES;
       const seed = flags.seed ?? config.TRAIN_SEED;
+      const priceThresholds = labelPriceThresholds(data.listings);
       let result;
       try {
         result = await trainModel(data.listings, {
@@ -100,7 +104,11 @@ export function trainCommand(io: CommandIo = processIo): Command {
           onProgress: (done, total, stage) =>
             progress.update(done, total, stage === 'forest' ? 'trees' : 'boosting rounds'),
           signal: abort.signal,
-          metadata: { data: flags.data, ...(flags.eval ? { eval: flags.eval } : {}) },
+          metadata: {
+            data: flags.data,
+            ...(flags.eval ? { eval: flags.eval } : {}),
+            ...(priceThresholds ? { priceThresholds } : {}),
+          },
         });
       } finally {
         progress.stop();
@@ -109,15 +117,19 @@ export function trainCommand(io: CommandIo = processIo): Command {
       await saveBundle(out, result.bundle);
       // The drift reference: what `mlops monitor --once` compares production traffic against.
       const referencePath = join(config.DATA_DIR, 'reference', REFERENCE_SNAPSHOT_FILE);
+      // Profiled on the rows the metrics are measured on: the hold-out, or the --eval file.
+      const performance = profileModel(result.model, result.testSet ?? evalData!.listings);
       writeReferenceSnapshot(
         referencePath,
         buildReferenceSnapshot(
           result.trainSet,
           result.trainSet.map((listing) => listing.price_category),
+          { performance },
         ),
       );
       io.stderr.write(
-        `trained ${trees} trees${result.model.boosting ? ` and ${result.model.boosting.iterations} boosting rounds` : ''} on ${result.nTrain} listings in ${result.fitSeconds.toFixed(2)} s; evaluated on ${result.nEval} (${evalData ? flags.eval : `${flags.holdout * 100} % hold-out`}); wrote ${out} and the drift reference ${referencePath}\n`,
+        `trained ${trees} trees${result.model.boosting ? ` and ${result.model.boosting.iterations} boosting rounds` : ''} on ${result.nTrain} listings in ${result.fitSeconds.toFixed(2)} s; evaluated on ${result.nEval} (${evalData ? flags.eval : `${flags.holdout * 100} % hold-out`}); wrote ${out} and the drift reference ${referencePath}\n` +
+          `calibration: ${performance.calibration.method}, expected calibration error ${performance.calibrationError.before.toFixed(4)} -> ${performance.calibrationError.after.toFixed(4)} (cross-fitted on the evaluation rows)\n`,
       );
       if (flags.json) {
         writeJson(io, {
@@ -130,6 +142,11 @@ export function trainCommand(io: CommandIo = processIo): Command {
           evaluation: evalData ? 'eval-set' : 'holdout',
           model_path: out,
           reference_path: referencePath,
+          calibration: {
+            method: performance.calibration.method,
+            ece_before: performance.calibrationError.before,
+            ece_after: performance.calibrationError.after,
+          },
           bad_rows: data.badRows.length + (evalData?.badRows.length ?? 0),
           baseline: result.baselineMetrics
             ? { ...metricsJson(result.baselineMetrics), fit_seconds: result.baselineFitSeconds }

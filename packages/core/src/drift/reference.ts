@@ -15,7 +15,11 @@
  * - per column: rows, missing values, distinct non-missing values;
  * - the label distribution;
  * - for `address`, the cardinality profile that normalises its distinct count
- *   by sample size (see expectedDistinctInSample).
+ *   by sample size (see expectedDistinctInSample);
+ * - optionally, the model's performance profile on its held-out rows
+ *   (`performance`: held-out scores, calibration, calibration error), which the
+ *   monitor's performance checks compare a window with. Optional, so snapshots
+ *   written before it still load.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -29,6 +33,7 @@ import {
   type NumericField,
   type TextField,
 } from '../listing/listing.js';
+import { modelPerformanceProfileSchema, type ModelPerformanceProfile } from '../performance/profile.js';
 
 /** `kind` of a serialized reference snapshot; the loader refuses any other. */
 export const REFERENCE_SNAPSHOT_KIND = 'mlops.reference-snapshot';
@@ -124,6 +129,8 @@ export const referenceSnapshotSchema = z.object({
   /** Training label counts in PRICE_CATEGORIES order. */
   labels: z.object({ categories: z.array(z.string()), counts: z.array(count) }),
   cardinality: z.object({ address: cardinalityProfileSchema }),
+  /** The model's held-out performance profile; absent in snapshots from before it (and when not computed). */
+  performance: modelPerformanceProfileSchema.optional(),
 });
 
 export type CategoricalSummary = z.infer<typeof categoricalSummarySchema>;
@@ -135,6 +142,8 @@ export type ReferenceSnapshot = z.infer<typeof referenceSnapshotSchema>;
 export interface ReferenceSnapshotOptions {
   /** Time stamped into `createdAt`; default now. */
   createdAt?: Date;
+  /** The model's held-out performance profile, stored as `performance`. */
+  performance?: ModelPerformanceProfile;
 }
 
 /**
@@ -170,6 +179,7 @@ export function buildReferenceSnapshot(
     columns,
     labels: { categories: [...PRICE_CATEGORIES], counts: countLabels(labels) },
     cardinality: { address: cardinalityProfile(records.map((r) => r.address)) },
+    ...(options.performance ? { performance: options.performance } : {}),
   };
 }
 

@@ -18,6 +18,14 @@ export {
   PRODUCTION_LOG_TABLE,
   PRODUCTION_LOG_COLUMNS,
   PRODUCTION_LOG_DDL,
+  PREDICTION_ID_COLUMN_DDL,
+  PREDICTION_ID_INDEX_DDL,
+  FEEDBACK_TABLE,
+  FEEDBACK_DDL,
+  SERVED_MODELS_TABLE,
+  SERVED_MODELS_DDL,
+  PRODUCTION_LOG_PG_DDL,
+  pgColumn,
 } from './production-log-schema.js';
 export {
   isMissingRaw,
@@ -55,6 +63,7 @@ export {
   quantileSorted,
   priceCategoryOf,
   priceThresholdsOf,
+  labelPriceThresholds,
   parseRawListingsCsv,
   loadRawListings,
   formatRawListingsCsv,

@@ -159,6 +159,28 @@ export function priceThresholdsOf(prices: readonly number[] | Float64Array): { l
   };
 }
 
+/**
+ * The cut points the labels of priced listings were made with, read back from the listings: `low` is
+ * the highest `low` price and `high` the highest `medium` price, so priceCategoryOf gives every
+ * priced listing its own label again. Null when some class has no priced listing or the labels
+ * overlap in price (no pair of cut points reproduces them), e.g. labels from another scale.
+ * Listings without a price (ground truth from feedback) are ignored.
+ */
+export function labelPriceThresholds(
+  listings: Iterable<{ price: number | null; price_category: PriceCategory }>,
+): { low: number; high: number } | null {
+  const min = { low: Infinity, medium: Infinity, high: Infinity };
+  const max = { low: -Infinity, medium: -Infinity, high: -Infinity };
+  for (const { price, price_category: label } of listings) {
+    if (price === null || !Number.isFinite(price)) continue;
+    if (price < min[label]) min[label] = price;
+    if (price > max[label]) max[label] = price;
+  }
+  if (![max.low, max.medium, min.high].every(Number.isFinite)) return null;
+  if (!(max.low < min.medium && max.medium < min.high)) return null;
+  return { low: max.low, high: max.medium };
+}
+
 function checkFraction(value: number | undefined): number {
   const fraction = value ?? DEFAULT_MAX_BAD_ROW_FRACTION;
   if (!(fraction >= 0 && fraction <= 1)) {

@@ -51,6 +51,11 @@ export interface BundleMetadata {
   fitSeconds?: number;
   /** Where the evaluation rows came from: a stratified hold-out of the data or a separate file. */
   evaluation?: 'holdout' | 'eval-set';
+  /**
+   * The price cut points (TL) of the labels the model learned (see priceCategoryOf): how a sold price
+   * reported as feedback becomes a true category for this model. Absent in bundles trained without prices.
+   */
+  priceThresholds?: { low: number; high: number };
   [key: string]: unknown;
 }
 

@@ -283,13 +283,33 @@ function roundArea(random: Random, area: number): number {
   return random.nextFloat() < 0.8 ? Math.max(5, Math.round(area / 5) * 5) : Math.round(area);
 }
 
-function drawListing(random: Random, w: World, drift: SyntheticDrift | null): DrawnListing {
+/**
+ * Changes to the world for one generation, beyond the named drift scenarios
+ * (used by the performance scenarios, performance-scenarios.ts). None of them
+ * draws extra random numbers, so an unchanged mix gives the reference rows.
+ */
+export interface ListingMix {
+  /** Relative weight of each district's traffic, in DISTRICTS order; default the reference counts. */
+  districtWeights?: readonly number[];
+  /** Multiplier of every flat's typical size; default 1. */
+  sizeFactor?: number;
+  /** Extra log-price of listings in a district (the market moved), keyed by district. */
+  logPriceShift?: Readonly<Partial<Record<District, number>>>;
+}
+
+function drawListing(
+  random: Random,
+  w: World,
+  drift: SyntheticDrift | null,
+  mix: ListingMix = {},
+  districtSampler: WeightedSampler = w.districtSampler,
+): DrawnListing {
   const luxury = drift === 'price-shift' && random.nextFloat() < 0.4;
   const districtIndex = luxury
     ? w.luxuryDistrictSampler.sample(random)
     : drift === 'district-shift'
       ? w.rareDistrictSampler.sample(random)
-      : w.districtSampler.sample(random);
+      : districtSampler.sample(random);
   const district = w.districts[districtIndex] as DistrictModel;
   const profile = district.profile;
   const hood = random.nextInt(profile.neighbourhoods.length);
@@ -303,7 +323,7 @@ function drawListing(random: Random, w: World, drift: SyntheticDrift | null): Dr
   const floorEffect = FLOOR_KIND_EFFECT[kind];
 
   // Gross area: log-normal around 110 m2, scaled by district and floor kind.
-  const typical = 110 * profile.size * floorEffect.size * (luxury ? 1.6 : 1);
+  const typical = 110 * profile.size * floorEffect.size * (luxury ? 1.6 : 1) * (mix.sizeFactor ?? 1);
   const gross = roundArea(random, Math.min(3000, Math.max(35, typical * Math.exp(random.normal(0, 0.3)))));
   const netShare = random.uniform(0.72, 0.92);
   const net = Math.min(gross - 1, roundArea(random, gross * netShare));
@@ -352,6 +372,7 @@ function drawListing(random: Random, w: World, drift: SyntheticDrift | null): Dr
     (SUBSCRIPTION_EFFECT[tier] as number) +
     MONTHLY_GROWTH * (month - 1) +
     (drift === 'price-shift' ? Math.log(1.3) : 0) +
+    (mix.logPriceShift?.[district.key] ?? 0) +
     random.normal(0, LOG_PRICE_NOISE);
   const price = roundAskingPrice(Math.exp(logPrice));
 
@@ -435,6 +456,39 @@ export function generateRawListings(options: GenerateRawListingsOptions): RawLis
   const rows: RawListingRow[] = new Array<RawListingRow>(options.rows);
   for (let i = 0; i < options.rows; i++) {
     const { row, price } = drawListing(random, w, drift);
+    row.price_category = priceCategoryOf(price, thresholds);
+    rows[i] = row;
+  }
+  return rows;
+}
+
+/**
+ * Generates `rows` raw listings of the reference distribution changed by `mix`
+ * (see ListingMix), labelled on the reference price cut points. The random
+ * stream is the reference one for `seed`, so a mix that only shifts prices
+ * gives the very listings of `generateRawListings({ rows, seed })` with other
+ * prices and labels.
+ */
+export function generateMixedRawListings(
+  options: Omit<GenerateRawListingsOptions, 'drift'>,
+  mix: ListingMix,
+): RawListingRow[] {
+  checkOptions(options);
+  if (mix.districtWeights && mix.districtWeights.length !== DISTRICTS.length) {
+    throw new InvalidArgumentError(
+      `districtWeights must hold one weight per district (${DISTRICTS.length}), got ${mix.districtWeights.length}`,
+    );
+  }
+  if (mix.sizeFactor !== undefined && !(mix.sizeFactor > 0 && Number.isFinite(mix.sizeFactor))) {
+    throw new InvalidArgumentError(`sizeFactor must be a finite number > 0, got ${mix.sizeFactor}`);
+  }
+  const thresholds = syntheticPriceThresholds();
+  const w = getWorld();
+  const sampler = mix.districtWeights ? new WeightedSampler(mix.districtWeights) : w.districtSampler;
+  const random = new Random(options.seed);
+  const rows: RawListingRow[] = new Array<RawListingRow>(options.rows);
+  for (let i = 0; i < options.rows; i++) {
+    const { row, price } = drawListing(random, w, null, mix, sampler);
     row.price_category = priceCategoryOf(price, thresholds);
     rows[i] = row;
   }

@@ -11,6 +11,7 @@ import {
 } from '../../src/drift/reference.js';
 import { BundleFormatError, InvalidArgumentError, InvalidDataError } from '../../src/errors.js';
 import { type ListingRecord } from '../../src/listing/listing.js';
+import { buildPerformanceProfile } from '../../src/performance/profile.js';
 
 function listing(overrides: Partial<ListingRecord> = {}): ListingRecord {
   return {
@@ -192,5 +193,26 @@ describe('reference snapshot serialization', () => {
       /ref.json: columns.BuildingAge.counts/,
     );
     expect(() => parseReferenceSnapshot('{not json', 'ref.json')).toThrow(/ref.json: not JSON/);
+  });
+
+  it('carries an optional performance profile; a snapshot without one still loads', () => {
+    expect(snapshot.performance).toBeUndefined();
+    expect(parseReferenceSnapshot(serializeReferenceSnapshot(snapshot)).performance).toBeUndefined();
+    const performance = buildPerformanceProfile(
+      [
+        [0.7, 0.2, 0.1],
+        [0.1, 0.1, 0.8],
+      ],
+      ['low', 'medium'],
+    );
+    const withProfile = buildReferenceSnapshot([listing(), listing()], ['low', 'high'], { performance });
+    const read = parseReferenceSnapshot(serializeReferenceSnapshot(withProfile));
+    expect(read.performance).toEqual(performance);
+    expect(read.performance?.heldOut.accuracy).toBe(0.5);
+    const broken = JSON.parse(serializeReferenceSnapshot(withProfile));
+    broken.performance.calibration.method = 'magic';
+    expect(() => parseReferenceSnapshot(JSON.stringify(broken), 'ref.json')).toThrow(
+      /ref.json: performance.calibration.method/,
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
   parseRawListingsCsv,
   priceCategoryOf,
   priceThresholdsOf,
+  labelPriceThresholds,
   quantileSorted,
   type RawListingRow,
   writeRawListingsCsv,
@@ -365,5 +366,48 @@ describe('formatRawListingsCsv and writeRawListingsCsv', () => {
     const path = join(folder, 'deep', 'er', 'listings.csv');
     await writeRawListingsCsv(path, rows);
     expect(await readFile(path, 'utf8')).toBe(formatRawListingsCsv(rows));
+  });
+});
+
+describe('labelPriceThresholds', () => {
+  it('reads back the cut points the synthetic labels were made with, ignoring unpriced listings', async () => {
+    const { generateRawListings, syntheticPriceThresholds } = await import('../../src/synthetic/index.js');
+    const { listings } = parseRawListingsCsv(
+      formatRawListingsCsv(generateRawListings({ rows: 3000, seed: 5 })),
+      {
+        file: 'synthetic.csv',
+      },
+    );
+    const thresholds = labelPriceThresholds([...listings, { price: null, price_category: 'low' }]);
+    expect(thresholds).not.toBeNull();
+    for (const listing of listings) {
+      expect(priceCategoryOf(listing.price as number, thresholds!)).toBe(listing.price_category);
+    }
+    const reference = syntheticPriceThresholds();
+    expect(thresholds!.low).toBeLessThanOrEqual(reference.low);
+    expect(thresholds!.high).toBeLessThanOrEqual(reference.high);
+  });
+
+  it('gives null when a class has no priced listing or the labels overlap in price', () => {
+    expect(
+      labelPriceThresholds([
+        { price: 1, price_category: 'low' },
+        { price: 2, price_category: 'medium' },
+      ]),
+    ).toBeNull();
+    expect(
+      labelPriceThresholds([
+        { price: 5, price_category: 'low' },
+        { price: 4, price_category: 'medium' },
+        { price: 9, price_category: 'high' },
+      ]),
+    ).toBeNull();
+    expect(
+      labelPriceThresholds([
+        { price: 1, price_category: 'low' },
+        { price: 4, price_category: 'medium' },
+        { price: 9, price_category: 'high' },
+      ]),
+    ).toEqual({ low: 1, high: 4 });
   });
 });

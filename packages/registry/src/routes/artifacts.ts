@@ -53,17 +53,27 @@ export const proxiedArtifactRoutes: FastifyPluginAsync<ArtifactRouteOptions> = a
     },
   );
 
-  app.put('/artifacts/*', async (request: FastifyRequest<{ Params: { '*': string } }>) => {
-    const declared = Number(request.headers['content-length'] ?? Number.NaN);
-    if (Number.isFinite(declared) && declared > options.uploadLimit) {
-      throw new RegistryError(
-        'RESOURCE_LIMIT_EXCEEDED',
-        `Artifact upload of ${declared} bytes is larger than the limit of ${options.uploadLimit} bytes`,
-      );
-    }
-    await repository.write(request.params['*'], request.raw, options.uploadLimit);
-    return {};
-  });
+  app.put(
+    '/artifacts/*',
+    async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) => {
+      const declared = Number(request.headers['content-length'] ?? Number.NaN);
+      if (Number.isFinite(declared) && declared > options.uploadLimit) {
+        throw new RegistryError(
+          'RESOURCE_LIMIT_EXCEEDED',
+          `Artifact upload of ${declared} bytes is larger than the limit of ${options.uploadLimit} bytes`,
+        );
+      }
+      try {
+        await repository.write(request.params['*'], request.raw, options.uploadLimit);
+      } catch (error) {
+        // The rest of a refused body is never read: close the connection after the answer
+        // instead of leaving a stalled socket until the idle timeout.
+        if (!request.raw.complete) reply.header('Connection', 'close');
+        throw error;
+      }
+      return {};
+    },
+  );
 
   app.delete('/artifacts/*', async (request: FastifyRequest<{ Params: { '*': string } }>) => {
     await repository.delete(request.params['*']);
@@ -75,7 +85,7 @@ export const proxiedArtifactRoutes: FastifyPluginAsync<ArtifactRouteOptions> = a
 export const runArtifactRoutes: FastifyPluginAsync = async (app) => {
   app.get('/artifacts/list', async (request) => {
     const f = RequestFields.of(request);
-    const run = app.tracking.getRun(f.runId());
+    const run = await app.tracking.getRun(f.runId());
     const rootUri = run.info.artifact_uri;
     const base = artifactPathOfUri(rootUri);
     // Runs of an experiment with a non-proxied artifact location keep their files elsewhere.

@@ -9,12 +9,25 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { RegistryError, type RegistryErrorCode } from '../errors.js';
 import { RouteMethods } from './route-methods.js';
 
+/**
+ * PostgreSQL out of reach: a refused, reset or timed-out connection, SQLSTATE class 08
+ * (connection exception), 57P01-57P03 (server shutting down or starting) or 53300 (too many
+ * connections). Retryable, so a 503 the MLflow client retries.
+ */
+const DATABASE_UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|08...|57P0[123]|53300)$/;
+
 function classify(error: FastifyError): RegistryError | undefined {
   if (error instanceof RegistryError) return error;
   // better-sqlite3 busy/locked: retryable, so a 503 the MLflow client retries.
   const sqliteCode = (error as { code?: unknown }).code;
   if (typeof sqliteCode === 'string' && (sqliteCode === 'SQLITE_BUSY' || sqliteCode === 'SQLITE_LOCKED')) {
     return new RegistryError('TEMPORARILY_UNAVAILABLE', 'The registry database is busy; retry shortly');
+  }
+  if (typeof sqliteCode === 'string' && DATABASE_UNREACHABLE.test(sqliteCode)) {
+    return new RegistryError(
+      'TEMPORARILY_UNAVAILABLE',
+      'The registry database is unreachable; retry shortly',
+    );
   }
   const status = error.statusCode;
   if (status === undefined || status >= 500) return undefined;

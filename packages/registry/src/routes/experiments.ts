@@ -11,7 +11,7 @@ export const experimentRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/experiments/create', async (request) => {
     const f = RequestFields.of(request);
-    const id = store.createExperiment(
+    const id = await store.createExperiment(
       f.requiredString('name'),
       f.string('artifact_location'),
       f.keyValues('tags'),
@@ -21,17 +21,17 @@ export const experimentRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/experiments/get', async (request) => {
     const f = RequestFields.of(request);
-    return { experiment: store.getExperiment(f.requiredString('experiment_id')) };
+    return { experiment: await store.getExperiment(f.requiredString('experiment_id')) };
   });
 
   app.get('/experiments/get-by-name', async (request) => {
     const f = RequestFields.of(request);
-    return { experiment: store.getExperimentByName(f.requiredString('experiment_name')) };
+    return { experiment: await store.getExperimentByName(f.requiredString('experiment_name')) };
   });
 
   const search = async (request: FastifyRequest) => {
     const f = RequestFields.of(request);
-    const page = store.searchExperiments({
+    const page = await store.searchExperiments({
       filter: f.string('filter'),
       viewType: f.enumValue('view_type', VIEW_TYPES, VIEW_TYPE_NUMBERS),
       maxResults: f.int64('max_results'),
@@ -50,24 +50,24 @@ export const experimentRoutes: FastifyPluginAsync = async (app) => {
     const f = RequestFields.of(request);
     const id = f.requiredString('experiment_id');
     const newName = f.string('new_name');
-    if (newName !== undefined) store.renameExperiment(id, newName);
-    else store.getExperiment(id);
+    if (newName !== undefined) await store.renameExperiment(id, newName);
+    else await store.getExperiment(id);
     return {};
   });
 
   app.post('/experiments/delete', async (request) => {
-    store.deleteExperiment(RequestFields.of(request).requiredString('experiment_id'));
+    await store.deleteExperiment(RequestFields.of(request).requiredString('experiment_id'));
     return {};
   });
 
   app.post('/experiments/restore', async (request) => {
-    store.restoreExperiment(RequestFields.of(request).requiredString('experiment_id'));
+    await store.restoreExperiment(RequestFields.of(request).requiredString('experiment_id'));
     return {};
   });
 
   app.post('/experiments/set-experiment-tag', async (request) => {
     const f = RequestFields.of(request);
-    store.setExperimentTag(
+    await store.setExperimentTag(
       f.requiredString('experiment_id'),
       f.requiredString('key'),
       f.string('value') ?? '',
@@ -77,7 +77,7 @@ export const experimentRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/experiments/delete-experiment-tag', async (request) => {
     const f = RequestFields.of(request);
-    store.deleteExperimentTag(f.requiredString('experiment_id'), f.requiredString('key'));
+    await store.deleteExperimentTag(f.requiredString('experiment_id'), f.requiredString('key'));
     return {};
   });
 };

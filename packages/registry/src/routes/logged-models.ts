@@ -15,7 +15,7 @@ export const loggedModelRoutes: FastifyPluginAsync = async (app) => {
   app.post('/logged-models/search', READ_ONLY_ROUTE, async (request) => {
     const f = RequestFields.of(request);
     // Unknown experiments are still an error, as in MLflow.
-    for (const id of f.stringList('experiment_ids')) app.tracking.getExperiment(id);
+    for (const id of f.stringList('experiment_ids')) await app.tracking.getExperiment(id);
     return { models: [] };
   });
 

@@ -17,8 +17,8 @@ export const modelVersionRoutes: FastifyPluginAsync = async (app) => {
     const f = RequestFields.of(request);
     const runId = f.string('run_id') || undefined;
     // A version's run must exist, so the UI can always show its metrics.
-    if (runId) tracking.getRun(runId);
-    const modelVersion = store.createModelVersion({
+    if (runId) await tracking.getRun(runId);
+    const modelVersion = await store.createModelVersion({
       name: f.requiredString('name'),
       source: f.requiredString('source'),
       runId,
@@ -31,12 +31,14 @@ export const modelVersionRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/model-versions/get', async (request) => {
     const f = RequestFields.of(request);
-    return { model_version: store.getModelVersion(f.requiredString('name'), f.requiredString('version')) };
+    return {
+      model_version: await store.getModelVersion(f.requiredString('name'), f.requiredString('version')),
+    };
   });
 
   const search = async (request: FastifyRequest) => {
     const f = RequestFields.of(request);
-    const page = store.searchModelVersions({
+    const page = await store.searchModelVersions({
       filter: f.string('filter'),
       maxResults: f.int64('max_results'),
       orderBy: f.stringList('order_by'),
@@ -53,7 +55,7 @@ export const modelVersionRoutes: FastifyPluginAsync = async (app) => {
   app.patch('/model-versions/update', async (request) => {
     const f = RequestFields.of(request);
     return {
-      model_version: store.updateModelVersion(
+      model_version: await store.updateModelVersion(
         f.requiredString('name'),
         f.requiredString('version'),
         f.string('description'),
@@ -63,14 +65,14 @@ export const modelVersionRoutes: FastifyPluginAsync = async (app) => {
 
   app.delete('/model-versions/delete', async (request) => {
     const f = RequestFields.of(request);
-    store.deleteModelVersion(f.requiredString('name'), f.requiredString('version'));
+    await store.deleteModelVersion(f.requiredString('name'), f.requiredString('version'));
     return {};
   });
 
   app.post('/model-versions/transition-stage', async (request) => {
     const f = RequestFields.of(request);
     return {
-      model_version: store.transitionStage(
+      model_version: await store.transitionStage(
         f.requiredString('name'),
         f.requiredString('version'),
         f.requiredString('stage'),
@@ -81,17 +83,17 @@ export const modelVersionRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/model-versions/get-download-uri', async (request) => {
     const f = RequestFields.of(request);
-    const version = store.getModelVersion(f.requiredString('name'), f.requiredString('version'));
+    const version = await store.getModelVersion(f.requiredString('name'), f.requiredString('version'));
     const runsUri = parseRunsUri(version.source);
     if (!runsUri) return { artifact_uri: version.source };
     const [runId, path] = runsUri;
-    const base = tracking.getRun(runId).info.artifact_uri;
+    const base = (await tracking.getRun(runId)).info.artifact_uri;
     return { artifact_uri: path ? `${base}/${path}` : base };
   });
 
   app.post('/model-versions/set-tag', async (request) => {
     const f = RequestFields.of(request);
-    store.setModelVersionTag(f.requiredString('name'), f.requiredString('version'), {
+    await store.setModelVersionTag(f.requiredString('name'), f.requiredString('version'), {
       key: f.requiredString('key'),
       value: f.string('value') ?? '',
     });
@@ -100,7 +102,7 @@ export const modelVersionRoutes: FastifyPluginAsync = async (app) => {
 
   app.delete('/model-versions/delete-tag', async (request) => {
     const f = RequestFields.of(request);
-    store.deleteModelVersionTag(
+    await store.deleteModelVersionTag(
       f.requiredString('name'),
       f.requiredString('version'),
       f.requiredString('key'),

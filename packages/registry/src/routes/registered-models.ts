@@ -9,7 +9,7 @@ export const registeredModelRoutes: FastifyPluginAsync = async (app) => {
   app.post('/registered-models/create', async (request) => {
     const f = RequestFields.of(request);
     return {
-      registered_model: store.createRegisteredModel(
+      registered_model: await store.createRegisteredModel(
         f.requiredString('name'),
         f.keyValues('tags'),
         f.string('description'),
@@ -18,12 +18,14 @@ export const registeredModelRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/registered-models/get', async (request) => {
-    return { registered_model: store.getRegisteredModel(RequestFields.of(request).requiredString('name')) };
+    return {
+      registered_model: await store.getRegisteredModel(RequestFields.of(request).requiredString('name')),
+    };
   });
 
   const search = async (request: FastifyRequest) => {
     const f = RequestFields.of(request);
-    const page = store.searchRegisteredModels({
+    const page = await store.searchRegisteredModels({
       filter: f.string('filter'),
       maxResults: f.int64('max_results'),
       orderBy: f.stringList('order_by'),
@@ -40,32 +42,37 @@ export const registeredModelRoutes: FastifyPluginAsync = async (app) => {
   app.patch('/registered-models/update', async (request) => {
     const f = RequestFields.of(request);
     return {
-      registered_model: store.updateRegisteredModel(f.requiredString('name'), f.string('description')),
+      registered_model: await store.updateRegisteredModel(f.requiredString('name'), f.string('description')),
     };
   });
 
   app.post('/registered-models/rename', async (request) => {
     const f = RequestFields.of(request);
     return {
-      registered_model: store.renameRegisteredModel(f.requiredString('name'), f.requiredString('new_name')),
+      registered_model: await store.renameRegisteredModel(
+        f.requiredString('name'),
+        f.requiredString('new_name'),
+      ),
     };
   });
 
   app.delete('/registered-models/delete', async (request) => {
-    store.deleteRegisteredModel(RequestFields.of(request).requiredString('name'));
+    await store.deleteRegisteredModel(RequestFields.of(request).requiredString('name'));
     return {};
   });
 
   const latest = async (request: FastifyRequest) => {
     const f = RequestFields.of(request);
-    return { model_versions: store.getLatestVersions(f.requiredString('name'), f.stringList('stages')) };
+    return {
+      model_versions: await store.getLatestVersions(f.requiredString('name'), f.stringList('stages')),
+    };
   };
   app.post('/registered-models/get-latest-versions', READ_ONLY_ROUTE, latest);
   app.get('/registered-models/get-latest-versions', latest);
 
   app.post('/registered-models/set-tag', async (request) => {
     const f = RequestFields.of(request);
-    store.setRegisteredModelTag(f.requiredString('name'), {
+    await store.setRegisteredModelTag(f.requiredString('name'), {
       key: f.requiredString('key'),
       value: f.string('value') ?? '',
     });
@@ -74,26 +81,26 @@ export const registeredModelRoutes: FastifyPluginAsync = async (app) => {
 
   app.delete('/registered-models/delete-tag', async (request) => {
     const f = RequestFields.of(request);
-    store.deleteRegisteredModelTag(f.requiredString('name'), f.requiredString('key'));
+    await store.deleteRegisteredModelTag(f.requiredString('name'), f.requiredString('key'));
     return {};
   });
 
   app.post('/registered-models/alias', async (request) => {
     const f = RequestFields.of(request);
-    store.setAlias(f.requiredString('name'), f.requiredString('alias'), f.requiredString('version'));
+    await store.setAlias(f.requiredString('name'), f.requiredString('alias'), f.requiredString('version'));
     return {};
   });
 
   app.delete('/registered-models/alias', async (request) => {
     const f = RequestFields.of(request);
-    store.deleteAlias(f.requiredString('name'), f.requiredString('alias'));
+    await store.deleteAlias(f.requiredString('name'), f.requiredString('alias'));
     return {};
   });
 
   app.get('/registered-models/alias', async (request) => {
     const f = RequestFields.of(request);
     return {
-      model_version: store.getModelVersionByAlias(f.requiredString('name'), f.requiredString('alias')),
+      model_version: await store.getModelVersionByAlias(f.requiredString('name'), f.requiredString('alias')),
     };
   });
 };

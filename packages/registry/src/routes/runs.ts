@@ -13,7 +13,7 @@ export const runRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/runs/create', async (request) => {
     const f = RequestFields.of(request);
-    const run = store.createRun({
+    const run = await store.createRun({
       experimentId: f.string('experiment_id') || undefined,
       userId: f.string('user_id'),
       runName: f.string('run_name') || undefined,
@@ -24,12 +24,12 @@ export const runRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/runs/get', async (request) => {
-    return { run: store.getRun(RequestFields.of(request).runId()) };
+    return { run: await store.getRun(RequestFields.of(request).runId()) };
   });
 
   app.post('/runs/update', async (request) => {
     const f = RequestFields.of(request);
-    const runInfo = store.updateRun(f.runId(), {
+    const runInfo = await store.updateRun(f.runId(), {
       status: f.enumValue('status', RUN_STATUSES, RUN_STATUS_NUMBERS),
       endTime: f.int64('end_time'),
       runName: f.string('run_name') || undefined,
@@ -38,18 +38,18 @@ export const runRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/runs/delete', async (request) => {
-    store.deleteRun(RequestFields.of(request).runId());
+    await store.deleteRun(RequestFields.of(request).runId());
     return {};
   });
 
   app.post('/runs/restore', async (request) => {
-    store.restoreRun(RequestFields.of(request).runId());
+    await store.restoreRun(RequestFields.of(request).runId());
     return {};
   });
 
   const search = async (request: FastifyRequest) => {
     const f = RequestFields.of(request);
-    const page = store.searchRuns({
+    const page = await store.searchRuns({
       experimentIds: f.stringList('experiment_ids'),
       filter: f.string('filter'),
       viewType: f.enumValue('run_view_type', VIEW_TYPES, VIEW_TYPE_NUMBERS),
@@ -64,13 +64,13 @@ export const runRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/runs/set-tag', async (request) => {
     const f = RequestFields.of(request);
-    store.setTag(f.runId(), { key: f.requiredString('key'), value: f.string('value') ?? '' });
+    await store.setTag(f.runId(), { key: f.requiredString('key'), value: f.string('value') ?? '' });
     return {};
   });
 
   app.post('/runs/delete-tag', async (request) => {
     const f = RequestFields.of(request);
-    store.deleteTag(f.runId(), f.requiredString('key'));
+    await store.deleteTag(f.runId(), f.requiredString('key'));
     return {};
   });
 
@@ -89,13 +89,13 @@ export const runRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/runs/log-parameter', async (request) => {
     const f = RequestFields.of(request);
-    store.logParam(f.runId(), { key: f.requiredString('key'), value: f.string('value') ?? '' });
+    await store.logParam(f.runId(), { key: f.requiredString('key'), value: f.string('value') ?? '' });
     return {};
   });
 
   app.post('/runs/log-batch', async (request) => {
     const f = RequestFields.of(request);
-    store.logBatch(f.runId(), {
+    await store.logBatch(f.runId(), {
       metrics: f.metrics('metrics'),
       params: f.keyValues('params'),
       tags: f.keyValues('tags'),
@@ -105,24 +105,24 @@ export const runRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/runs/log-model', async (request) => {
     const f = RequestFields.of(request);
-    store.logModel(f.runId(), f.requiredString('model_json'));
+    await store.logModel(f.runId(), f.requiredString('model_json'));
     return {};
   });
 
   // Dataset inputs and logged-model outputs (MLflow 3) are accepted and not recorded:
   // this registry tracks models as run artifacts plus registered versions.
   app.post('/runs/log-inputs', async (request) => {
-    store.requireActiveRun(RequestFields.of(request).runId());
+    await store.requireActiveRun(RequestFields.of(request).runId());
     return {};
   });
   app.post('/runs/outputs', async (request) => {
-    store.requireActiveRun(RequestFields.of(request).runId());
+    await store.requireActiveRun(RequestFields.of(request).runId());
     return {};
   });
 
   app.get('/metrics/get-history', async (request) => {
     const f = RequestFields.of(request);
-    const page = store.getMetricHistory(
+    const page = await store.getMetricHistory(
       f.runId(),
       f.requiredString('metric_key'),
       f.int64('max_results'),

@@ -1,6 +1,6 @@
 /**
  * Registered models, their versions, tags and aliases: the model registry half
- * of the registry, on SQLite. Versions are numbered per model from 1 and never
+ * of the registry, on SQLite or PostgreSQL. Versions are numbered per model from 1 and never
  * reused; aliases (`staging`, `production`) point at one version each.
  */
 import {
@@ -12,11 +12,13 @@ import {
   type RegisteredModel,
 } from '@mlops/registry-client/wire';
 import { RegistryError, invalidParameter, notFound } from '../errors.js';
-import type { Database } from './database.js';
 import type { Page } from './entities.js';
-import { decodePageToken, pageOf } from './page-token.js';
+import { decodePageToken, pageOf, pageResult } from './page-token.js';
 import { parseFilter, parseOrderBy, type Comparison } from './search-filter.js';
 import { allOf, numericCondition, stringCondition, type SqlCondition } from './sql-comparison.js';
+import type { SqlDialect } from './sql-dialect.js';
+import { SqlStore } from './sql-store.js';
+import { all, get, run, type SqlProgram } from './sql-program.js';
 
 export const MODEL_REGISTRY_LIMITS = {
   nameLength: 256,
@@ -49,26 +51,31 @@ export interface SearchInput {
 
 /** What the routes need from a model registry backend. */
 export interface ModelRegistryStore {
-  createRegisteredModel(name: string, tags?: KeyValue[], description?: string): RegisteredModel;
-  getRegisteredModel(name: string): RegisteredModel;
-  searchRegisteredModels(input: SearchInput): Page<RegisteredModel>;
-  updateRegisteredModel(name: string, description: string | undefined): RegisteredModel;
-  renameRegisteredModel(name: string, newName: string): RegisteredModel;
-  deleteRegisteredModel(name: string): void;
-  setRegisteredModelTag(name: string, tag: KeyValue): void;
-  deleteRegisteredModelTag(name: string, key: string): void;
-  createModelVersion(input: CreateModelVersionInput): ModelVersion;
-  getModelVersion(name: string, version: string): ModelVersion;
-  updateModelVersion(name: string, version: string, description: string | undefined): ModelVersion;
-  deleteModelVersion(name: string, version: string): void;
-  searchModelVersions(input: SearchInput): Page<ModelVersion>;
-  getLatestVersions(name: string, stages?: string[]): ModelVersion[];
-  transitionStage(name: string, version: string, stage: string, archiveExisting: boolean): ModelVersion;
-  setModelVersionTag(name: string, version: string, tag: KeyValue): void;
-  deleteModelVersionTag(name: string, version: string, key: string): void;
-  setAlias(name: string, alias: string, version: string): void;
-  deleteAlias(name: string, alias: string): void;
-  getModelVersionByAlias(name: string, alias: string): ModelVersion;
+  createRegisteredModel(name: string, tags?: KeyValue[], description?: string): Promise<RegisteredModel>;
+  getRegisteredModel(name: string): Promise<RegisteredModel>;
+  searchRegisteredModels(input: SearchInput): Promise<Page<RegisteredModel>>;
+  updateRegisteredModel(name: string, description: string | undefined): Promise<RegisteredModel>;
+  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel>;
+  deleteRegisteredModel(name: string): Promise<void>;
+  setRegisteredModelTag(name: string, tag: KeyValue): Promise<void>;
+  deleteRegisteredModelTag(name: string, key: string): Promise<void>;
+  createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion>;
+  getModelVersion(name: string, version: string): Promise<ModelVersion>;
+  updateModelVersion(name: string, version: string, description: string | undefined): Promise<ModelVersion>;
+  deleteModelVersion(name: string, version: string): Promise<void>;
+  searchModelVersions(input: SearchInput): Promise<Page<ModelVersion>>;
+  getLatestVersions(name: string, stages?: string[]): Promise<ModelVersion[]>;
+  transitionStage(
+    name: string,
+    version: string,
+    stage: string,
+    archiveExisting: boolean,
+  ): Promise<ModelVersion>;
+  setModelVersionTag(name: string, version: string, tag: KeyValue): Promise<void>;
+  deleteModelVersionTag(name: string, version: string, key: string): Promise<void>;
+  setAlias(name: string, alias: string, version: string): Promise<void>;
+  deleteAlias(name: string, alias: string): Promise<void>;
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
 }
 
 interface ModelRow {
@@ -164,32 +171,33 @@ function checkMaxResults(value: number | undefined, fallback: number, limit: num
   return value;
 }
 
-function modelCondition(c: Comparison): SqlCondition {
+function modelCondition(dialect: SqlDialect, c: Comparison): SqlCondition {
   if (c.type === 'tag') {
-    const inner = stringCondition('t.value', c);
+    const inner = stringCondition(dialect, 't.value', c);
     return {
       sql: `EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.name = rm.name AND t.key = ? AND ${inner.sql})`,
       params: [c.key, ...inner.params],
     };
   }
-  if (c.type === 'attribute' && c.key === 'name') return stringCondition('rm.name', c, { allowIn: true });
+  if (c.type === 'attribute' && c.key === 'name')
+    return stringCondition(dialect, 'rm.name', c, { allowIn: true });
   throw invalidParameter(`Invalid registered model filter field '${c.key}': expected name or tags.<key>`);
 }
 
-function versionCondition(c: Comparison): SqlCondition {
+function versionCondition(dialect: SqlDialect, c: Comparison): SqlCondition {
   if (c.type === 'tag') {
-    const inner = stringCondition('t.value', c);
+    const inner = stringCondition(dialect, 't.value', c);
     return {
       sql: `EXISTS (SELECT 1 FROM model_version_tags t WHERE t.name = mv.name AND t.version = mv.version AND t.key = ? AND ${inner.sql})`,
       params: [c.key, ...inner.params],
     };
   }
   if (c.type === 'attribute') {
-    if (c.key === 'name') return stringCondition('mv.name', c, { allowIn: true });
-    if (c.key === 'run_id') return stringCondition('mv.run_id', c, { allowIn: true });
-    if (c.key === 'source_path' || c.key === 'source') return stringCondition('mv.source', c);
-    if (c.key === 'version_number' || c.key === 'version') return numericCondition('mv.version', c);
-    if (c.key === 'current_stage') return stringCondition('mv.current_stage', c, { allowIn: true });
+    if (c.key === 'name') return stringCondition(dialect, 'mv.name', c, { allowIn: true });
+    if (c.key === 'run_id') return stringCondition(dialect, 'mv.run_id', c, { allowIn: true });
+    if (c.key === 'source_path' || c.key === 'source') return stringCondition(dialect, 'mv.source', c);
+    if (c.key === 'version_number' || c.key === 'version') return numericCondition(dialect, 'mv.version', c);
+    if (c.key === 'current_stage') return stringCondition(dialect, 'mv.current_stage', c, { allowIn: true });
   }
   throw invalidParameter(
     `Invalid model version filter field '${c.key}': expected name, run_id, source_path, version_number or tags.<key>`,
@@ -225,106 +233,42 @@ function orderTerms(orderBy: string[] | undefined, columns: Record<string, strin
   });
 }
 
-/** The SQLite implementation. */
-export class SqliteModelRegistryStore implements ModelRegistryStore {
-  private readonly statements;
+const MODEL = 'SELECT * FROM registered_models WHERE name = ?';
+const VERSION = 'SELECT * FROM model_versions WHERE name = ? AND version = ?';
+const TOUCH_MODEL = 'UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?';
+const UPSERT_MODEL_TAG = `INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)
+  ON CONFLICT (name, key) DO UPDATE SET value = excluded.value`;
+const UPSERT_VERSION_TAG = `INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)
+  ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value`;
+const LATEST_PER_STAGE = `SELECT mv.* FROM model_versions mv
+  WHERE mv.name = ? AND mv.version = (
+    SELECT MAX(v.version) FROM model_versions v WHERE v.name = mv.name AND v.current_stage = mv.current_stage)
+  ORDER BY mv.version`;
 
-  constructor(private readonly db: Database) {
-    this.statements = {
-      model: db.prepare<[string], ModelRow>('SELECT * FROM registered_models WHERE name = ?'),
-      insertModel: db.prepare(
-        'INSERT INTO registered_models (name, creation_timestamp, last_updated_timestamp, description) VALUES (?, ?, ?, ?)',
-      ),
-      updateModelDescription: db.prepare(
-        'UPDATE registered_models SET description = ?, last_updated_timestamp = ? WHERE name = ?',
-      ),
-      renameModel: db.prepare(
-        'UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?',
-      ),
-      touchModel: db.prepare('UPDATE registered_models SET last_updated_timestamp = ? WHERE name = ?'),
-      takeVersion: db.prepare(
-        'UPDATE registered_models SET next_version = next_version + 1, last_updated_timestamp = ? WHERE name = ?',
-      ),
-      deleteModel: db.prepare('DELETE FROM registered_models WHERE name = ?'),
-      modelTags: db.prepare<[string], KeyValue>(
-        'SELECT key, value FROM registered_model_tags WHERE name = ? ORDER BY key',
-      ),
-      upsertModelTag: db.prepare(
-        `INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)
-         ON CONFLICT (name, key) DO UPDATE SET value = excluded.value`,
-      ),
-      deleteModelTag: db.prepare('DELETE FROM registered_model_tags WHERE name = ? AND key = ?'),
-      modelAliases: db.prepare<[string], { alias: string; version: number }>(
-        'SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias',
-      ),
-      version: db.prepare<[string, number], VersionRow>(
-        'SELECT * FROM model_versions WHERE name = ? AND version = ?',
-      ),
-      insertVersion: db.prepare(
-        `INSERT INTO model_versions (name, version, creation_timestamp, last_updated_timestamp, description, user_id,
-           current_stage, source, run_id, run_link, status)
-         VALUES (?, ?, ?, ?, ?, ?, 'None', ?, ?, ?, 'READY')`,
-      ),
-      updateVersionDescription: db.prepare(
-        'UPDATE model_versions SET description = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?',
-      ),
-      setVersionStage: db.prepare(
-        'UPDATE model_versions SET current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?',
-      ),
-      archiveStage: db.prepare(
-        `UPDATE model_versions SET current_stage = 'Archived', last_updated_timestamp = ?
-         WHERE name = ? AND current_stage = ? AND version != ?`,
-      ),
-      deleteVersion: db.prepare('DELETE FROM model_versions WHERE name = ? AND version = ?'),
-      latestPerStage: db.prepare<[string], VersionRow>(
-        `SELECT mv.* FROM model_versions mv
-         WHERE mv.name = ? AND mv.version = (
-           SELECT MAX(v.version) FROM model_versions v WHERE v.name = mv.name AND v.current_stage = mv.current_stage)
-         ORDER BY mv.version`,
-      ),
-      versionTags: db.prepare<[string, number], KeyValue>(
-        'SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key',
-      ),
-      upsertVersionTag: db.prepare(
-        `INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)
-         ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value`,
-      ),
-      deleteVersionTag: db.prepare(
-        'DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?',
-      ),
-      versionAliases: db.prepare<[string, number], { alias: string }>(
-        'SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias',
-      ),
-      alias: db.prepare<[string, string], { version: number }>(
-        'SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?',
-      ),
-      upsertAlias: db.prepare(
-        `INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?)
-         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
-      ),
-      deleteAlias: db.prepare('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?'),
-      maxVersion: db.prepare<[string], { version: number | null }>(
-        'SELECT MAX(version) AS version FROM model_versions WHERE name = ?',
-      ),
-    };
-  }
-
-  private modelRow(name: string): ModelRow {
+/**
+ * The model registry store on any SqlExecutor (SQLite or PostgreSQL). Every
+ * change to a model's versions, stages or aliases first locks the model's row
+ * (a no-op on SQLite, where transactions run one at a time), so replicas
+ * sharing one PostgreSQL database number versions consecutively and never
+ * leave two versions in Production after archive_existing_versions.
+ */
+export class SqlModelRegistryStore extends SqlStore implements ModelRegistryStore {
+  private *modelRow(name: string, lock = false): SqlProgram<ModelRow> {
     checkName(name);
-    const row = this.statements.model.get(name);
+    const row = yield* get<ModelRow>(lock ? `${MODEL}${this.dialect.forUpdate}` : MODEL, [name]);
     if (!row) throw notFound(`Registered Model with name=${name} not found`);
     return row;
   }
 
-  private versionRow(name: string, version: string): VersionRow {
+  private *versionRow(name: string, version: string, lock = false): SqlProgram<VersionRow> {
     const number = parseVersion(version);
-    this.modelRow(name);
-    const row = this.statements.version.get(name, number);
+    yield* this.modelRow(name, lock);
+    const row = yield* get<VersionRow>(VERSION, [name, number]);
     if (!row) throw notFound(`Model Version (name=${name}, version=${number}) not found`);
     return row;
   }
 
-  private toModelVersion(row: VersionRow): ModelVersion {
+  private *toModelVersion(row: VersionRow): SqlProgram<ModelVersion> {
     const version: ModelVersion = {
       name: row.name,
       version: String(row.version),
@@ -338,264 +282,350 @@ export class SqliteModelRegistryStore implements ModelRegistryStore {
     if (row.user_id !== null) version.user_id = row.user_id;
     if (row.run_id !== null) version.run_id = row.run_id;
     if (row.run_link !== null) version.run_link = row.run_link;
-    const tags = this.statements.versionTags.all(row.name, row.version);
+    const tags = yield* all<KeyValue>(
+      'SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key',
+      [row.name, row.version],
+    );
     if (tags.length > 0) version.tags = tags;
-    const aliases = this.statements.versionAliases.all(row.name, row.version).map((a) => a.alias);
-    if (aliases.length > 0) version.aliases = aliases;
+    const aliases = yield* all<{ alias: string }>(
+      'SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias',
+      [row.name, row.version],
+    );
+    if (aliases.length > 0) version.aliases = aliases.map((a) => a.alias);
     return version;
   }
 
-  private toRegisteredModel(row: ModelRow): RegisteredModel {
+  private *toModelVersions(rows: VersionRow[]): SqlProgram<ModelVersion[]> {
+    const versions: ModelVersion[] = [];
+    for (const row of rows) versions.push(yield* this.toModelVersion(row));
+    return versions;
+  }
+
+  private *toRegisteredModel(row: ModelRow): SqlProgram<RegisteredModel> {
     const model: RegisteredModel = {
       name: row.name,
       creation_timestamp: row.creation_timestamp,
       last_updated_timestamp: row.last_updated_timestamp,
     };
     if (row.description !== null) model.description = row.description;
-    const latest = this.statements.latestPerStage.all(row.name).map((v) => this.toModelVersion(v));
+    const latest = yield* this.toModelVersions(yield* all<VersionRow>(LATEST_PER_STAGE, [row.name]));
     if (latest.length > 0) model.latest_versions = latest;
-    const tags = this.statements.modelTags.all(row.name);
+    const tags = yield* all<KeyValue>(
+      'SELECT key, value FROM registered_model_tags WHERE name = ? ORDER BY key',
+      [row.name],
+    );
     if (tags.length > 0) model.tags = tags;
-    const aliases = this.statements.modelAliases
-      .all(row.name)
-      .map((a) => ({ alias: a.alias, version: String(a.version) }));
-    if (aliases.length > 0) model.aliases = aliases;
+    const aliases = yield* all<{ alias: string; version: number }>(
+      'SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias',
+      [row.name],
+    );
+    if (aliases.length > 0)
+      model.aliases = aliases.map((a) => ({ alias: a.alias, version: String(a.version) }));
     return model;
   }
 
-  createRegisteredModel(name: string, tags: KeyValue[] = [], description?: string): RegisteredModel {
+  private *registeredModel(name: string): SqlProgram<RegisteredModel> {
+    return yield* this.toRegisteredModel(yield* this.modelRow(name));
+  }
+
+  private *modelVersion(name: string, version: string): SqlProgram<ModelVersion> {
+    return yield* this.toModelVersion(yield* this.versionRow(name, version));
+  }
+
+  async createRegisteredModel(
+    name: string,
+    tags: KeyValue[] = [],
+    description?: string,
+  ): Promise<RegisteredModel> {
     checkName(name);
     tags.forEach(checkTag);
-    return this.db.transaction(() => {
-      if (this.statements.model.get(name)) {
+    return this.inTransaction(function* () {
+      const now = Date.now();
+      // Of two replicas creating one name, exactly one inserts; the other (on PostgreSQL after
+      // waiting for the first to commit) inserts nothing and answers RESOURCE_ALREADY_EXISTS.
+      const inserted = yield* get<{ name: string }>(
+        `INSERT INTO registered_models (name, creation_timestamp, last_updated_timestamp, description)
+         VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING name`,
+        [name, now, now, description ?? null],
+      );
+      if (!inserted) {
         throw new RegistryError('RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
       }
-      const now = Date.now();
-      this.statements.insertModel.run(name, now, now, description ?? null);
-      for (const tag of tags) this.statements.upsertModelTag.run(name, tag.key, tag.value);
-      return this.toRegisteredModel(this.modelRow(name));
-    })();
+      for (const tag of tags) yield* run(UPSERT_MODEL_TAG, [name, tag.key, tag.value]);
+      return yield* this.registeredModel(name);
+    });
   }
 
-  getRegisteredModel(name: string): RegisteredModel {
-    return this.toRegisteredModel(this.modelRow(name));
+  getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return this.reading(() => this.registeredModel(name));
   }
 
-  searchRegisteredModels(input: SearchInput): Page<RegisteredModel> {
+  async searchRegisteredModels(input: SearchInput): Promise<Page<RegisteredModel>> {
     const maxResults = checkMaxResults(
       input.maxResults,
       MODEL_REGISTRY_LIMITS.searchModelsDefault,
       MODEL_REGISTRY_LIMITS.searchModelsMax,
     );
     const offset = decodePageToken(input.pageToken);
-    const where = allOf(parseFilter(input.filter).map(modelCondition));
+    const where = allOf(parseFilter(input.filter).map((c) => modelCondition(this.dialect, c)));
     const terms = [...orderTerms(input.orderBy, MODEL_ORDER_COLUMNS, 'registered models'), 'rm.name ASC'];
-    const rows = this.db
-      .prepare<unknown[], ModelRow>(
+    return this.reading(function* () {
+      const rows = yield* all<ModelRow>(
         `SELECT rm.* FROM registered_models rm WHERE ${where.sql} ORDER BY ${terms.join(', ')} LIMIT ? OFFSET ?`,
-      )
-      .all(...where.params, maxResults + 1, offset);
-    const page = pageOf(rows, offset, maxResults);
-    return {
-      items: page.items.map((row) => this.toRegisteredModel(row)),
-      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
-    };
+        [...where.params, maxResults + 1, offset],
+      );
+      const page = pageOf(rows, offset, maxResults);
+      const items: RegisteredModel[] = [];
+      for (const row of page.items) items.push(yield* this.toRegisteredModel(row));
+      return pageResult(page, items);
+    });
   }
 
-  updateRegisteredModel(name: string, description: string | undefined): RegisteredModel {
-    return this.db.transaction(() => {
-      this.modelRow(name);
-      this.statements.updateModelDescription.run(description ?? null, Date.now(), name);
-      return this.toRegisteredModel(this.modelRow(name));
-    })();
+  updateRegisteredModel(name: string, description: string | undefined): Promise<RegisteredModel> {
+    return this.inTransaction(function* () {
+      yield* this.modelRow(name, true);
+      yield* run('UPDATE registered_models SET description = ?, last_updated_timestamp = ? WHERE name = ?', [
+        description ?? null,
+        Date.now(),
+        name,
+      ]);
+      return yield* this.registeredModel(name);
+    });
   }
 
-  renameRegisteredModel(name: string, newName: string): RegisteredModel {
+  async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
     checkName(newName, 'new_name');
-    return this.db.transaction(() => {
-      this.modelRow(name);
-      if (newName !== name && this.statements.model.get(newName)) {
+    return this.inTransaction(function* () {
+      yield* this.modelRow(name, true);
+      if (newName !== name && (yield* get<ModelRow>(MODEL, [newName]))) {
         throw new RegistryError(
           'RESOURCE_ALREADY_EXISTS',
           `Registered Model (name=${newName}) already exists.`,
         );
       }
       // Versions, tags and aliases follow through ON UPDATE CASCADE.
-      this.statements.renameModel.run(newName, Date.now(), name);
-      return this.toRegisteredModel(this.modelRow(newName));
-    })();
+      yield* run('UPDATE registered_models SET name = ?, last_updated_timestamp = ? WHERE name = ?', [
+        newName,
+        Date.now(),
+        name,
+      ]);
+      return yield* this.registeredModel(newName);
+    });
   }
 
-  deleteRegisteredModel(name: string): void {
-    this.db.transaction(() => {
-      this.modelRow(name);
-      this.statements.deleteModel.run(name);
-    })();
+  async deleteRegisteredModel(name: string): Promise<void> {
+    await this.inTransaction(function* () {
+      yield* this.modelRow(name, true);
+      yield* run('DELETE FROM registered_models WHERE name = ?', [name]);
+    });
   }
 
-  setRegisteredModelTag(name: string, tag: KeyValue): void {
+  async setRegisteredModelTag(name: string, tag: KeyValue): Promise<void> {
     checkTag(tag);
-    this.db.transaction(() => {
-      this.modelRow(name);
-      this.statements.upsertModelTag.run(name, tag.key, tag.value);
-      this.statements.touchModel.run(Date.now(), name);
-    })();
+    await this.inTransaction(function* () {
+      yield* this.modelRow(name);
+      yield* run(UPSERT_MODEL_TAG, [name, tag.key, tag.value]);
+      yield* run(TOUCH_MODEL, [Date.now(), name]);
+    });
   }
 
-  deleteRegisteredModelTag(name: string, key: string): void {
-    this.db.transaction(() => {
-      this.modelRow(name);
-      if (this.statements.deleteModelTag.run(name, key).changes === 0) {
-        throw notFound(`No tag with key '${key}' on registered model ${name}`);
-      }
-    })();
+  async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
+    await this.inTransaction(function* () {
+      yield* this.modelRow(name);
+      const result = yield* run('DELETE FROM registered_model_tags WHERE name = ? AND key = ?', [name, key]);
+      if (result.changes === 0) throw notFound(`No tag with key '${key}' on registered model ${name}`);
+    });
   }
 
-  createModelVersion(input: CreateModelVersionInput): ModelVersion {
+  async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
     checkName(input.name);
     if (typeof input.source !== 'string' || input.source === '') {
       throw invalidParameter("Missing value for required parameter 'source'");
     }
     (input.tags ?? []).forEach(checkTag);
-    return this.db.transaction(() => {
-      const model = this.modelRow(input.name);
-      const version = model.next_version;
+    return this.inTransaction(function* () {
       const now = Date.now();
-      this.statements.takeVersion.run(now, input.name);
-      this.statements.insertVersion.run(
-        input.name,
-        version,
-        now,
-        now,
-        input.description ?? null,
-        input.userId ?? null,
-        input.source,
-        input.runId || null,
-        input.runLink || null,
+      // Taking the number and bumping the counter is one statement that locks the model's row,
+      // so concurrent creators (on any replica) get consecutive, distinct numbers.
+      const taken = yield* get<{ version: number }>(
+        `UPDATE registered_models SET next_version = next_version + 1, last_updated_timestamp = ?
+         WHERE name = ? RETURNING next_version - 1 AS version`,
+        [now, input.name],
       );
-      for (const tag of input.tags ?? [])
-        this.statements.upsertVersionTag.run(input.name, version, tag.key, tag.value);
-      return this.toModelVersion(this.versionRow(input.name, String(version)));
-    })();
+      if (!taken) throw notFound(`Registered Model with name=${input.name} not found`);
+      const version = taken.version;
+      yield* run(
+        `INSERT INTO model_versions (name, version, creation_timestamp, last_updated_timestamp, description, user_id,
+           current_stage, source, run_id, run_link, status)
+         VALUES (?, ?, ?, ?, ?, ?, 'None', ?, ?, ?, 'READY')`,
+        [
+          input.name,
+          version,
+          now,
+          now,
+          input.description ?? null,
+          input.userId ?? null,
+          input.source,
+          input.runId || null,
+          input.runLink || null,
+        ],
+      );
+      for (const tag of input.tags ?? []) {
+        yield* run(UPSERT_VERSION_TAG, [input.name, version, tag.key, tag.value]);
+      }
+      return yield* this.modelVersion(input.name, String(version));
+    });
   }
 
-  getModelVersion(name: string, version: string): ModelVersion {
-    return this.toModelVersion(this.versionRow(name, version));
+  getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    return this.reading(() => this.modelVersion(name, version));
   }
 
-  updateModelVersion(name: string, version: string, description: string | undefined): ModelVersion {
-    return this.db.transaction(() => {
-      const row = this.versionRow(name, version);
-      this.statements.updateVersionDescription.run(description ?? null, Date.now(), name, row.version);
-      return this.toModelVersion(this.versionRow(name, version));
-    })();
+  updateModelVersion(name: string, version: string, description: string | undefined): Promise<ModelVersion> {
+    return this.inTransaction(function* () {
+      const row = yield* this.versionRow(name, version);
+      yield* run(
+        'UPDATE model_versions SET description = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?',
+        [description ?? null, Date.now(), name, row.version],
+      );
+      return yield* this.modelVersion(name, version);
+    });
   }
 
-  deleteModelVersion(name: string, version: string): void {
-    this.db.transaction(() => {
-      const row = this.versionRow(name, version);
+  async deleteModelVersion(name: string, version: string): Promise<void> {
+    await this.inTransaction(function* () {
+      const row = yield* this.versionRow(name, version, true);
       // Its tags and aliases go with it through ON DELETE CASCADE.
-      this.statements.deleteVersion.run(name, row.version);
-      this.statements.touchModel.run(Date.now(), name);
-    })();
+      yield* run('DELETE FROM model_versions WHERE name = ? AND version = ?', [name, row.version]);
+      yield* run(TOUCH_MODEL, [Date.now(), name]);
+    });
   }
 
-  searchModelVersions(input: SearchInput): Page<ModelVersion> {
+  async searchModelVersions(input: SearchInput): Promise<Page<ModelVersion>> {
     const maxResults = checkMaxResults(
       input.maxResults,
       MODEL_REGISTRY_LIMITS.searchVersionsDefault,
       MODEL_REGISTRY_LIMITS.searchVersionsMax,
     );
     const offset = decodePageToken(input.pageToken);
-    const where = allOf(parseFilter(input.filter).map(versionCondition));
+    const where = allOf(parseFilter(input.filter).map((c) => versionCondition(this.dialect, c)));
     const terms = [
       ...orderTerms(input.orderBy, VERSION_ORDER_COLUMNS, 'model versions'),
       'mv.name ASC',
       'mv.version DESC',
     ];
-    const rows = this.db
-      .prepare<unknown[], VersionRow>(
+    return this.reading(function* () {
+      const rows = yield* all<VersionRow>(
         `SELECT mv.* FROM model_versions mv WHERE ${where.sql} ORDER BY ${terms.join(', ')} LIMIT ? OFFSET ?`,
-      )
-      .all(...where.params, maxResults + 1, offset);
-    const page = pageOf(rows, offset, maxResults);
-    return {
-      items: page.items.map((row) => this.toModelVersion(row)),
-      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
-    };
+        [...where.params, maxResults + 1, offset],
+      );
+      const page = pageOf(rows, offset, maxResults);
+      return pageResult(page, yield* this.toModelVersions(page.items));
+    });
   }
 
-  getLatestVersions(name: string, stages: string[] = []): ModelVersion[] {
-    this.modelRow(name);
+  async getLatestVersions(name: string, stages: string[] = []): Promise<ModelVersion[]> {
     const wanted = new Set(stages.map(canonicalStage));
-    return this.statements.latestPerStage
-      .all(name)
-      .filter((row) => wanted.size === 0 || wanted.has(row.current_stage))
-      .map((row) => this.toModelVersion(row));
+    return this.reading(function* () {
+      yield* this.modelRow(name);
+      const rows = yield* all<VersionRow>(LATEST_PER_STAGE, [name]);
+      return yield* this.toModelVersions(
+        rows.filter((row) => wanted.size === 0 || wanted.has(row.current_stage)),
+      );
+    });
   }
 
-  transitionStage(name: string, version: string, stage: string, archiveExisting: boolean): ModelVersion {
+  async transitionStage(
+    name: string,
+    version: string,
+    stage: string,
+    archiveExisting: boolean,
+  ): Promise<ModelVersion> {
     const target = canonicalStage(stage);
-    return this.db.transaction(() => {
-      const row = this.versionRow(name, version);
+    return this.inTransaction(function* () {
+      const row = yield* this.versionRow(name, version, true);
       const now = Date.now();
       if (archiveExisting && (target === 'Staging' || target === 'Production')) {
-        this.statements.archiveStage.run(now, name, target, row.version);
+        yield* run(
+          `UPDATE model_versions SET current_stage = 'Archived', last_updated_timestamp = ?
+           WHERE name = ? AND current_stage = ? AND version != ?`,
+          [now, name, target, row.version],
+        );
       }
-      this.statements.setVersionStage.run(target, now, name, row.version);
-      return this.toModelVersion(this.versionRow(name, version));
-    })();
+      yield* run(
+        'UPDATE model_versions SET current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?',
+        [target, now, name, row.version],
+      );
+      return yield* this.modelVersion(name, version);
+    });
   }
 
-  setModelVersionTag(name: string, version: string, tag: KeyValue): void {
+  async setModelVersionTag(name: string, version: string, tag: KeyValue): Promise<void> {
     checkTag(tag);
-    this.db.transaction(() => {
-      const row = this.versionRow(name, version);
-      this.statements.upsertVersionTag.run(name, row.version, tag.key, tag.value);
-    })();
+    await this.inTransaction(function* () {
+      const row = yield* this.versionRow(name, version);
+      yield* run(UPSERT_VERSION_TAG, [name, row.version, tag.key, tag.value]);
+    });
   }
 
-  deleteModelVersionTag(name: string, version: string, key: string): void {
-    this.db.transaction(() => {
-      const row = this.versionRow(name, version);
-      if (this.statements.deleteVersionTag.run(name, row.version, key).changes === 0) {
+  async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
+    await this.inTransaction(function* () {
+      const row = yield* this.versionRow(name, version);
+      const result = yield* run('DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?', [
+        name,
+        row.version,
+        key,
+      ]);
+      if (result.changes === 0) {
         throw notFound(`No tag with key '${key}' on model ${name} version ${row.version}`);
       }
-    })();
+    });
   }
 
-  setAlias(name: string, alias: string, version: string): void {
+  async setAlias(name: string, alias: string, version: string): Promise<void> {
     checkAlias(alias);
     checkAliasNotReserved(alias);
-    this.db.transaction(() => {
-      const row = this.versionRow(name, version);
-      this.statements.upsertAlias.run(name, alias, row.version);
-      this.statements.touchModel.run(Date.now(), name);
-    })();
+    await this.inTransaction(function* () {
+      const row = yield* this.versionRow(name, version, true);
+      yield* run(
+        `INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?)
+         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
+        [name, alias, row.version],
+      );
+      yield* run(TOUCH_MODEL, [Date.now(), name]);
+    });
   }
 
-  deleteAlias(name: string, alias: string): void {
+  async deleteAlias(name: string, alias: string): Promise<void> {
     checkAlias(alias);
-    this.db.transaction(() => {
-      this.modelRow(name);
+    await this.inTransaction(function* () {
+      yield* this.modelRow(name, true);
       // Deleting an absent alias is a no-op in MLflow too.
-      this.statements.deleteAlias.run(name, alias);
-      this.statements.touchModel.run(Date.now(), name);
-    })();
+      yield* run('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?', [name, alias]);
+      yield* run(TOUCH_MODEL, [Date.now(), name]);
+    });
   }
 
-  getModelVersionByAlias(name: string, alias: string): ModelVersion {
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     checkAlias(alias);
-    this.modelRow(name);
-    if (alias.toLowerCase() === 'latest') {
-      const latest = this.statements.maxVersion.get(name)?.version;
-      if (latest === null || latest === undefined)
-        throw notFound(`Latest version not found for model ${name}.`);
-      return this.getModelVersion(name, String(latest));
-    }
-    const row = this.statements.alias.get(name, alias);
-    // MLflow answers an unknown alias with INVALID_PARAMETER_VALUE (400), and clients rely on it.
-    if (!row) throw invalidParameter(`Registered model alias ${alias} not found.`);
-    return this.getModelVersion(name, String(row.version));
+    return this.reading(function* () {
+      yield* this.modelRow(name);
+      if (alias.toLowerCase() === 'latest') {
+        const latest = (yield* get<{ version: number | null }>(
+          'SELECT MAX(version) AS version FROM model_versions WHERE name = ?',
+          [name],
+        ))?.version;
+        if (latest === null || latest === undefined)
+          throw notFound(`Latest version not found for model ${name}.`);
+        return yield* this.modelVersion(name, String(latest));
+      }
+      const row = yield* get<{ version: number }>(
+        'SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?',
+        [name, alias],
+      );
+      // MLflow answers an unknown alias with INVALID_PARAMETER_VALUE (400), and clients rely on it.
+      if (!row) throw invalidParameter(`Registered model alias ${alias} not found.`);
+      return yield* this.modelVersion(name, String(row.version));
+    });
   }
 }

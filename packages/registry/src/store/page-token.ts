@@ -3,6 +3,7 @@
  * are fine here because every search has a total, deterministic order.
  */
 import { invalidParameter } from '../errors.js';
+import type { Page } from './entities.js';
 
 /** Token for the page starting at `offset` (0-based row index). */
 export function encodePageToken(offset: number): string {
@@ -35,4 +36,9 @@ export function pageOf<T>(
     return { items: rows.slice(0, maxResults), nextPageToken: encodePageToken(offset + maxResults) };
   }
   return { items: rows };
+}
+
+/** The store's Page of `items` (the mapped rows of `page`), keeping its next token. */
+export function pageResult<R, T>(page: { items: R[]; nextPageToken?: string }, items: T[]): Page<T> {
+  return { items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
 }

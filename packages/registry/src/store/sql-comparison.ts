@@ -1,16 +1,15 @@
 /**
  * Turns one parsed comparison into a SQL condition on a given column. Shared by
- * the stores so every entity gets the same operator semantics:
- * LIKE is case-sensitive (GLOB), ILIKE ASCII-case-insensitive (SQLite LIKE),
+ * the stores and both engines so every entity gets the same operator semantics:
+ * LIKE is case-sensitive, ILIKE ASCII-case-insensitive (the dialect says how),
  * numeric fields take numbers and string fields quoted strings.
  */
 import { invalidParameter } from '../errors.js';
-import { likeToGlob, type Comparison } from './search-filter.js';
+import type { Comparison } from './search-filter.js';
+import type { SqlDialect, SqlFragment } from './sql-dialect.js';
 
-export interface SqlCondition {
-  sql: string;
-  params: (string | number)[];
-}
+/** A WHERE condition with its `?` parameters. */
+export type SqlCondition = SqlFragment;
 
 const NUMERIC_OPS = new Set(['=', '!=', '>', '>=', '<', '<=']);
 const STRING_OPS = new Set(['=', '!=', 'LIKE', 'ILIKE']);
@@ -21,7 +20,7 @@ function describe(c: Comparison): string {
 }
 
 /** A comparison of a numeric column (metric values, times) with a number. */
-export function numericCondition(column: string, c: Comparison): SqlCondition {
+export function numericCondition(dialect: SqlDialect, column: string, c: Comparison): SqlCondition {
   if (!NUMERIC_OPS.has(c.op)) {
     throw invalidParameter(
       `Invalid comparator '${c.op}' for ${describe(c)}: numeric fields take one of = != > >= < <=`,
@@ -33,11 +32,12 @@ export function numericCondition(column: string, c: Comparison): SqlCondition {
   if (typeof value !== 'number') {
     throw invalidParameter(`Expected a numeric value for ${describe(c)}, got ${JSON.stringify(c.value)}`);
   }
-  return { sql: `${column} ${c.op} ?`, params: [value] };
+  return { sql: `${column} ${c.op} ${dialect.numberParam}`, params: [value] };
 }
 
 /** A comparison of a text column with a quoted string (or a list for IN / NOT IN when allowed). */
 export function stringCondition(
+  dialect: SqlDialect,
   column: string,
   c: Comparison,
   options: { allowIn?: boolean } = {},
@@ -47,7 +47,7 @@ export function stringCondition(
       throw invalidParameter(`Invalid comparator '${c.op}' for ${describe(c)}: use = != LIKE ILIKE`);
     }
     const list = c.value as string[];
-    if (list.length === 0) return { sql: c.op === 'IN' ? '0' : '1', params: [] };
+    if (list.length === 0) return { sql: c.op === 'IN' ? 'FALSE' : 'TRUE', params: [] };
     const marks = list.map(() => '?').join(', ');
     return { sql: `${column} ${c.op} (${marks})`, params: list };
   }
@@ -61,14 +61,14 @@ export function stringCondition(
       `Expected a quoted string value for ${describe(c)}, got ${String(c.value)} (put it in single quotes)`,
     );
   }
-  if (c.op === 'LIKE') return { sql: `${column} GLOB ?`, params: [likeToGlob(c.value)] };
-  if (c.op === 'ILIKE') return { sql: `${column} LIKE ?`, params: [c.value] };
+  if (c.op === 'LIKE') return dialect.like(column, c.value);
+  if (c.op === 'ILIKE') return dialect.ilike(column, c.value);
   return { sql: `${column} ${c.op} ?`, params: [c.value] };
 }
 
 /** Joins conditions with AND; an empty list is always true. */
 export function allOf(conditions: SqlCondition[]): SqlCondition {
-  if (conditions.length === 0) return { sql: '1', params: [] };
+  if (conditions.length === 0) return { sql: 'TRUE', params: [] };
   return {
     sql: conditions.map((c) => `(${c.sql})`).join(' AND '),
     params: conditions.flatMap((c) => c.params),

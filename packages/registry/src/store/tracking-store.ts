@@ -1,7 +1,8 @@
 /**
  * Experiments, runs, metrics, params and tags: the tracking half of the
- * registry, on SQLite. Every method runs in at most one transaction, with
- * statements prepared once.
+ * registry, on SQLite or PostgreSQL. Every method is one SQL program (see
+ * sql-program.ts) run in at most one transaction by the backend's executor, so
+ * validation, queries and row mapping are written once for both engines.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -17,12 +18,17 @@ import {
   type ViewType,
 } from '@mlops/registry-client/wire';
 import { RegistryError, invalidParameter, notFound } from '../errors.js';
-import type { Database } from './database.js';
 import type { MetricInput, Page } from './entities.js';
-import { decodePageToken, pageOf } from './page-token.js';
+import { decodePageToken, pageOf, pageResult } from './page-token.js';
 import { randomRunName } from './run-names.js';
 import { parseFilter, parseOrderBy, type Comparison, type OrderClause } from './search-filter.js';
 import { allOf, numericCondition, stringCondition, type SqlCondition } from './sql-comparison.js';
+import type { SqlDialect } from './sql-dialect.js';
+import type { SqlExecutor } from './sql-executor.js';
+import { SqlStore } from './sql-store.js';
+import { all, get, raw, run, type SqlProgram } from './sql-program.js';
+import { GroupCommit } from './group-commit.js';
+import { storedMetric, writeMetrics, writeMetricsOfActiveRuns, type StoredMetric } from './metric-writes.js';
 
 /** Limits from MLflow's validation module. */
 export const TRACKING_LIMITS = {
@@ -87,38 +93,36 @@ export interface BatchInput {
 
 /** What the routes need from a tracking backend. */
 export interface TrackingStore {
-  createExperiment(name: string, artifactLocation?: string, tags?: KeyValue[]): string;
-  getExperiment(experimentId: string): Experiment;
-  getExperimentByName(name: string): Experiment;
-  searchExperiments(input: SearchExperimentsInput): Page<Experiment>;
-  renameExperiment(experimentId: string, newName: string): void;
-  deleteExperiment(experimentId: string): void;
-  restoreExperiment(experimentId: string): void;
-  setExperimentTag(experimentId: string, key: string, value: string): void;
-  deleteExperimentTag(experimentId: string, key: string): void;
-  createRun(input: CreateRunInput): Run;
-  getRun(runId: string): Run;
-  updateRun(runId: string, input: UpdateRunInput): RunInfo;
-  deleteRun(runId: string): void;
-  restoreRun(runId: string): void;
+  createExperiment(name: string, artifactLocation?: string, tags?: KeyValue[]): Promise<string>;
+  getExperiment(experimentId: string): Promise<Experiment>;
+  getExperimentByName(name: string): Promise<Experiment>;
+  searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>>;
+  renameExperiment(experimentId: string, newName: string): Promise<void>;
+  deleteExperiment(experimentId: string): Promise<void>;
+  restoreExperiment(experimentId: string): Promise<void>;
+  setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+  createRun(input: CreateRunInput): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo>;
+  deleteRun(runId: string): Promise<void>;
+  restoreRun(runId: string): Promise<void>;
   /** Resolves once the metric is committed (writes arriving together share one transaction). */
   logMetric(runId: string, metric: MetricInput): Promise<void>;
-  logParam(runId: string, param: KeyValue): void;
-  setTag(runId: string, tag: KeyValue): void;
-  deleteTag(runId: string, key: string): void;
-  logBatch(runId: string, batch: BatchInput): void;
-  logModel(runId: string, modelJson: string): void;
+  logParam(runId: string, param: KeyValue): Promise<void>;
+  setTag(runId: string, tag: KeyValue): Promise<void>;
+  deleteTag(runId: string, key: string): Promise<void>;
+  logBatch(runId: string, batch: BatchInput): Promise<void>;
+  logModel(runId: string, modelJson: string): Promise<void>;
   /** Asserts the run exists and is active (for endpoints that only record nothing, such as log-inputs). */
-  requireActiveRun(runId: string): void;
-  getMetricHistory(runId: string, key: string, maxResults?: number, pageToken?: string): Page<Metric>;
-  searchRuns(input: SearchRunsInput): Page<Run>;
-}
-
-interface PendingMetric {
-  runId: string;
-  metric: MetricInput;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  requireActiveRun(runId: string): Promise<void>;
+  getMetricHistory(
+    runId: string,
+    key: string,
+    maxResults?: number,
+    pageToken?: string,
+  ): Promise<Page<Metric>>;
+  searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
 }
 
 interface ExperimentRow {
@@ -149,12 +153,6 @@ interface MetricRow {
   is_nan: number;
   timestamp: number;
   step: number;
-}
-
-interface KeyValueRow {
-  run_id: string;
-  key: string;
-  value: string;
 }
 
 function parseExperimentId(id: string): number {
@@ -269,7 +267,7 @@ function checkMaxResults(maxResults: number | undefined, fallback: number, limit
 }
 
 function lifecycleCondition(column: string, viewType: ViewType | undefined): SqlCondition {
-  if (viewType === 'ALL') return { sql: '1', params: [] };
+  if (viewType === 'ALL') return { sql: 'TRUE', params: [] };
   return { sql: `${column} = ?`, params: [viewType === 'DELETED_ONLY' ? 'deleted' : 'active'] };
 }
 
@@ -293,11 +291,11 @@ const EXPERIMENT_ATTRIBUTE_COLUMNS: Record<string, { column: string; numeric: bo
   last_update_time: { column: 'e.last_update_time', numeric: true },
 };
 
-function runCondition(c: Comparison): SqlCondition {
+function runCondition(dialect: SqlDialect, c: Comparison): SqlCondition {
   switch (c.type) {
     case 'metric': {
       // IN (not a correlated EXISTS) lets SQLite start from the (key, value) index when that is selective.
-      const inner = numericCondition('m.value', c);
+      const inner = numericCondition(dialect, 'm.value', c);
       return {
         sql: `r.run_id IN (SELECT m.run_id FROM latest_metrics m WHERE m.key = ? AND m.is_nan = 0 AND ${inner.sql})`,
         params: [c.key, ...inner.params],
@@ -306,7 +304,7 @@ function runCondition(c: Comparison): SqlCondition {
     case 'param':
     case 'tag': {
       const table = c.type === 'param' ? 'params' : 'tags';
-      const inner = stringCondition('x.value', c);
+      const inner = stringCondition(dialect, 'x.value', c);
       return {
         sql: `r.run_id IN (SELECT x.run_id FROM ${table} x WHERE x.key = ? AND ${inner.sql})`,
         params: [c.key, ...inner.params],
@@ -320,17 +318,17 @@ function runCondition(c: Comparison): SqlCondition {
         );
       }
       return attribute.numeric
-        ? numericCondition(attribute.column, c)
-        : stringCondition(attribute.column, c, { allowIn: true });
+        ? numericCondition(dialect, attribute.column, c)
+        : stringCondition(dialect, attribute.column, c, { allowIn: true });
     }
     default:
       throw invalidParameter(`Filtering runs on ${c.type} fields is not supported`);
   }
 }
 
-function experimentCondition(c: Comparison): SqlCondition {
+function experimentCondition(dialect: SqlDialect, c: Comparison): SqlCondition {
   if (c.type === 'tag') {
-    const inner = stringCondition('t.value', c);
+    const inner = stringCondition(dialect, 't.value', c);
     return {
       sql: `EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ? AND ${inner.sql})`,
       params: [c.key, ...inner.params],
@@ -342,7 +340,9 @@ function experimentCondition(c: Comparison): SqlCondition {
       `Invalid experiment filter field '${c.key}': expected name, creation_time, last_update_time or tags.<key>`,
     );
   }
-  return attribute.numeric ? numericCondition(attribute.column, c) : stringCondition(attribute.column, c);
+  return attribute.numeric
+    ? numericCondition(dialect, attribute.column, c)
+    : stringCondition(dialect, attribute.column, c);
 }
 
 /** ORDER BY terms and the LEFT JOINs they need, for runs. Missing values sort last either way. */
@@ -376,117 +376,71 @@ function runOrdering(clauses: OrderClause[]): { joins: string[]; joinParams: str
   return { joins, joinParams, terms };
 }
 
-/** The SQLite implementation. */
-export class SqliteTrackingStore implements TrackingStore {
-  private readonly statements;
-  /** The hottest write path, so its transaction wrapper is built once. */
-  private readonly logMetricsTransaction: (items: PendingMetric[]) => void;
-  private pendingMetrics: PendingMetric[] = [];
-  private flushScheduled = false;
+/** Why a run cannot take writes, or undefined when it is active. */
+function inactiveRunError(runId: string, stage: LifecycleStage | undefined): RegistryError | undefined {
+  if (stage === undefined) return notFound(`Run with id=${runId} not found`);
+  // MLflow answers INVALID_STATE (HTTP 500) here; a 4xx stops its client from retrying for minutes.
+  if (stage !== 'active') {
+    return invalidParameter(`The run ${runId} must be in the 'active' state; it is ${stage}`);
+  }
+  return undefined;
+}
 
-  constructor(private readonly db: Database) {
-    this.logMetricsTransaction = db.transaction((items: PendingMetric[]) => {
-      for (const item of items) this.writeMetric(item.runId, item.metric);
-    });
-    this.statements = {
-      experimentById: db.prepare<[number], ExperimentRow>(
-        'SELECT * FROM experiments WHERE experiment_id = ?',
-      ),
-      experimentByName: db.prepare<[string], ExperimentRow>('SELECT * FROM experiments WHERE name = ?'),
-      experimentTags: db.prepare<[number], KeyValue>(
-        'SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key',
-      ),
-      insertExperiment: db.prepare(
-        `INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
-         VALUES (?, '', 'active', ?, ?)`,
-      ),
-      setExperimentLocation: db.prepare(
-        'UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?',
-      ),
-      upsertExperimentTag: db.prepare(
-        `INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)
-         ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value`,
-      ),
-      deleteExperimentTag: db.prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?'),
-      renameExperiment: db.prepare(
-        'UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?',
-      ),
-      setExperimentStage: db.prepare(
-        'UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?',
-      ),
-      setExperimentRunsStage: db.prepare(
-        'UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage = ?',
-      ),
-      touchExperiment: db.prepare('UPDATE experiments SET last_update_time = ? WHERE experiment_id = ?'),
-      runById: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_id = ?'),
-      runStage: db.prepare<[string], { lifecycle_stage: LifecycleStage }>(
-        'SELECT lifecycle_stage FROM runs WHERE run_id = ?',
-      ),
-      insertRun: db.prepare(
-        `INSERT INTO runs (run_id, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri)
-         VALUES (?, ?, ?, ?, 'RUNNING', ?, NULL, 'active', ?)`,
-      ),
-      updateRunStatus: db.prepare('UPDATE runs SET status = ? WHERE run_id = ?'),
-      updateRunEnd: db.prepare('UPDATE runs SET end_time = ? WHERE run_id = ?'),
-      updateRunName: db.prepare('UPDATE runs SET name = ? WHERE run_id = ?'),
-      setRunStage: db.prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_id = ?'),
-      insertMetric: db.prepare(
-        'INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      upsertLatestMetric: db.prepare(
-        `INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (run_id, key) DO UPDATE SET
-           value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
-         WHERE excluded.step > latest_metrics.step
-            OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
-            OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp
-                AND coalesce(excluded.value, -9e999) >= coalesce(latest_metrics.value, -9e999))`,
-      ),
-      paramValue: db.prepare<[string, string], { value: string }>(
-        'SELECT value FROM params WHERE run_id = ? AND key = ?',
-      ),
-      insertParam: db.prepare('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)'),
-      upsertTag: db.prepare(
-        `INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)
-         ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`,
-      ),
-      tagValue: db.prepare<[string, string], { value: string }>(
-        'SELECT value FROM tags WHERE run_id = ? AND key = ?',
-      ),
-      deleteTag: db.prepare('DELETE FROM tags WHERE run_id = ? AND key = ?'),
-      latestMetricsOf: db.prepare<[string], MetricRow>(
-        'SELECT * FROM latest_metrics WHERE run_id = ? ORDER BY key',
-      ),
-      paramsOf: db.prepare<[string], KeyValueRow>('SELECT * FROM params WHERE run_id = ? ORDER BY key'),
-      tagsOf: db.prepare<[string], KeyValueRow>('SELECT * FROM tags WHERE run_id = ? ORDER BY key'),
+function checkRunId(runId: string): void {
+  if (typeof runId !== 'string' || runId === '') {
+    throw invalidParameter("Missing value for required parameter 'run_id'");
+  }
+}
+
+const UPSERT_TAG = `INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)
+  ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`;
+const UPSERT_EXPERIMENT_TAG = `INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)
+  ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value`;
+const EXPERIMENT_BY_NAME = 'SELECT * FROM experiments WHERE name = ?';
+const EXPERIMENT_TAGS = 'SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key';
+const SET_EXPERIMENT_RUNS_STAGE =
+  'UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage = ?';
+const UPDATE_RUN_NAME = 'UPDATE runs SET name = ? WHERE run_id = ?';
+
+export interface SqlTrackingStoreOptions {
+  /** Group-commit transactions of log-metric that may run at once (1 on SQLite, where they are synchronous). */
+  metricFlushes?: number;
+}
+
+/** The tracking store on any SqlExecutor (SQLite or PostgreSQL). */
+export class SqlTrackingStore extends SqlStore implements TrackingStore {
+  private readonly metricCommits: GroupCommit<StoredMetric>;
+  private readonly sql;
+
+  constructor(db: SqlExecutor, options: SqlTrackingStoreOptions = {}) {
+    super(db);
+    const d = db.dialect;
+    this.sql = {
+      experimentById: 'SELECT * FROM experiments WHERE experiment_id = ?',
+      runById: 'SELECT * FROM runs WHERE run_id = ?',
+      runStage: 'SELECT lifecycle_stage FROM runs WHERE run_id = ?',
+      lockRunStage: `SELECT lifecycle_stage FROM runs WHERE run_id = ?${d.forUpdate}`,
       // Hydration of a page of runs: ORDER BY the primary key needs no sort step, and raw
       // rows (arrays) skip building an object per row.
-      latestMetricsIn: db
-        .prepare<[string], [string, string, number | null, number, number, number]>(
-          `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics
-           WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key`,
-        )
-        .raw(),
-      paramsIn: db
-        .prepare<[string], [string, string, string]>(
-          'SELECT run_id, key, value FROM params WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key',
-        )
-        .raw(),
-      tagsIn: db
-        .prepare<[string], [string, string, string]>(
-          'SELECT run_id, key, value FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key',
-        )
-        .raw(),
-      metricHistory: db.prepare<[string, string, number, number], MetricRow>(
-        `SELECT run_id, key, value, is_nan, timestamp, step FROM metrics
-         WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid LIMIT ? OFFSET ?`,
-      ),
+      latestMetricsIn: `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics
+        WHERE run_id IN (${d.jsonTextElements}) ORDER BY run_id, key`,
+      paramsIn: `SELECT run_id, key, value FROM params WHERE run_id IN (${d.jsonTextElements}) ORDER BY run_id, key`,
+      tagsIn: `SELECT run_id, key, value FROM tags WHERE run_id IN (${d.jsonTextElements}) ORDER BY run_id, key`,
+      metricHistory: `SELECT run_id, key, value, is_nan, timestamp, step FROM metrics
+        WHERE run_id = ? AND key = ? ORDER BY step, timestamp, ${d.metricInsertionOrder} LIMIT ? OFFSET ?`,
     };
+    this.metricCommits = new GroupCommit(
+      (rows) =>
+        this.db.transaction(() => this.flushMetricsProgram(rows), {
+          singleStatement: this.dialect.arrayParams,
+        }),
+      options.metricFlushes ?? 1,
+    );
   }
 
   // ---- experiments -------------------------------------------------------
 
-  createExperiment(name: string, artifactLocation?: string, tags: KeyValue[] = []): string {
+  async createExperiment(name: string, artifactLocation?: string, tags: KeyValue[] = []): Promise<string> {
     if (typeof name !== 'string' || name.trim() === '') {
       throw invalidParameter("Invalid experiment name: parameter 'name' must be a non-empty string");
     }
@@ -495,42 +449,57 @@ export class SqliteTrackingStore implements TrackingStore {
       checkKey('Experiment tag', tag.key);
       checkValue('Experiment tag', tag.key, tag.value, TRACKING_LIMITS.tagValueLength);
     }
-    return this.db.transaction(() => {
-      const existing = this.statements.experimentByName.get(name);
-      if (existing) {
+    return this.inTransaction(function* () {
+      const now = Date.now();
+      // ON CONFLICT DO NOTHING: of two replicas creating the same name, one inserts and the other
+      // (waiting on PostgreSQL until the first commits) inserts nothing and reports the clash.
+      const inserted = yield* get<{ experiment_id: number }>(
+        `INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+         VALUES (?, '', 'active', ?, ?) ON CONFLICT (name) DO NOTHING RETURNING experiment_id`,
+        [name, now, now],
+      );
+      if (!inserted) {
+        const existing = yield* get<ExperimentRow>(EXPERIMENT_BY_NAME, [name]);
         throw new RegistryError(
           'RESOURCE_ALREADY_EXISTS',
-          `Experiment '${name}' already exists (id ${existing.experiment_id}, ${existing.lifecycle_stage})`,
+          `Experiment '${name}' already exists (id ${existing?.experiment_id}, ${existing?.lifecycle_stage})`,
         );
       }
-      const now = Date.now();
-      const id = Number(this.statements.insertExperiment.run(name, now, now).lastInsertRowid);
+      const id = inserted.experiment_id;
       const location =
         artifactLocation && artifactLocation.trim() !== '' ? artifactLocation : `mlflow-artifacts:/${id}`;
-      this.statements.setExperimentLocation.run(location, id);
-      for (const tag of tags) this.statements.upsertExperimentTag.run(id, tag.key, tag.value);
+      yield* run('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?', [location, id]);
+      for (const tag of tags) yield* run(UPSERT_EXPERIMENT_TAG, [id, tag.key, tag.value]);
       return String(id);
-    })();
+    });
   }
 
-  private experimentRow(experimentId: string): ExperimentRow {
-    const row = this.statements.experimentById.get(parseExperimentId(experimentId));
+  private *experimentRow(experimentId: string, lock = false): SqlProgram<ExperimentRow> {
+    const sql = lock ? `${this.sql.experimentById}${this.dialect.forUpdate}` : this.sql.experimentById;
+    const row = yield* get<ExperimentRow>(sql, [parseExperimentId(experimentId)]);
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
     return row;
   }
 
-  getExperiment(experimentId: string): Experiment {
-    const row = this.experimentRow(experimentId);
-    return toExperiment(row, this.statements.experimentTags.all(row.experiment_id));
+  private *experimentProgram(row: ExperimentRow): SqlProgram<Experiment> {
+    return toExperiment(row, yield* all<KeyValue>(EXPERIMENT_TAGS, [row.experiment_id]));
   }
 
-  getExperimentByName(name: string): Experiment {
-    const row = this.statements.experimentByName.get(name);
-    if (!row) throw notFound(`Could not find experiment with name '${name}'`);
-    return toExperiment(row, this.statements.experimentTags.all(row.experiment_id));
+  getExperiment(experimentId: string): Promise<Experiment> {
+    return this.reading(function* () {
+      return yield* this.experimentProgram(yield* this.experimentRow(experimentId));
+    });
   }
 
-  searchExperiments(input: SearchExperimentsInput): Page<Experiment> {
+  getExperimentByName(name: string): Promise<Experiment> {
+    return this.reading(function* () {
+      const row = yield* get<ExperimentRow>(EXPERIMENT_BY_NAME, [name]);
+      if (!row) throw notFound(`Could not find experiment with name '${name}'`);
+      return yield* this.experimentProgram(row);
+    });
+  }
+
+  async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
     const maxResults = checkMaxResults(
       input.maxResults,
       TRACKING_LIMITS.searchDefaultResults,
@@ -539,7 +508,7 @@ export class SqliteTrackingStore implements TrackingStore {
     const offset = decodePageToken(input.pageToken);
     const where = allOf([
       lifecycleCondition('e.lifecycle_stage', input.viewType),
-      ...parseFilter(input.filter).map(experimentCondition),
+      ...parseFilter(input.filter).map((c) => experimentCondition(this.dialect, c)),
     ]);
     const terms = parseOrderBy(input.orderBy ?? []).map((clause) => {
       const attribute = clause.type === 'attribute' ? EXPERIMENT_ATTRIBUTE_COLUMNS[clause.key] : undefined;
@@ -551,79 +520,92 @@ export class SqliteTrackingStore implements TrackingStore {
       return `${attribute.column} ${clause.ascending ? 'ASC' : 'DESC'}`;
     });
     terms.push('e.creation_time DESC', 'e.experiment_id ASC');
-    const rows = this.db
-      .prepare<unknown[], ExperimentRow>(
+    return this.reading(function* () {
+      const rows = yield* all<ExperimentRow>(
         `SELECT e.* FROM experiments e WHERE ${where.sql} ORDER BY ${terms.join(', ')} LIMIT ? OFFSET ?`,
-      )
-      .all(...where.params, maxResults + 1, offset);
-    const page = pageOf(rows, offset, maxResults);
-    return {
-      items: page.items.map((row) =>
-        toExperiment(row, this.statements.experimentTags.all(row.experiment_id)),
-      ),
-      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
-    };
+        [...where.params, maxResults + 1, offset],
+      );
+      const page = pageOf(rows, offset, maxResults);
+      const items: Experiment[] = [];
+      for (const row of page.items) items.push(yield* this.experimentProgram(row));
+      return pageResult(page, items);
+    });
   }
 
-  renameExperiment(experimentId: string, newName: string): void {
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
     if (typeof newName !== 'string' || newName.trim() === '') {
       throw invalidParameter("Missing value for required parameter 'new_name'");
     }
     checkExperimentNameLength(newName);
-    this.db.transaction(() => {
-      const row = this.experimentRow(experimentId);
+    await this.inTransaction(function* () {
+      const row = yield* this.experimentRow(experimentId, true);
       if (row.lifecycle_stage !== 'active') {
         throw invalidParameter(`Cannot rename experiment ${experimentId}: it is ${row.lifecycle_stage}`);
       }
-      const clash = this.statements.experimentByName.get(newName);
+      const clash = yield* get<ExperimentRow>(EXPERIMENT_BY_NAME, [newName]);
       if (clash && clash.experiment_id !== row.experiment_id) {
         throw new RegistryError('RESOURCE_ALREADY_EXISTS', `Experiment '${newName}' already exists`);
       }
-      this.statements.renameExperiment.run(newName, Date.now(), row.experiment_id);
-    })();
+      yield* run('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?', [
+        newName,
+        Date.now(),
+        row.experiment_id,
+      ]);
+    });
   }
 
-  deleteExperiment(experimentId: string): void {
+  private setExperimentStage(experimentId: string, stage: LifecycleStage): Promise<void> {
+    return this.inTransaction(function* () {
+      const row = yield* this.experimentRow(experimentId, true);
+      const now = Date.now();
+      yield* run('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?', [
+        stage,
+        now,
+        row.experiment_id,
+      ]);
+      const [deletedTime, from] = stage === 'deleted' ? [now, 'active'] : [null, 'deleted'];
+      yield* run(SET_EXPERIMENT_RUNS_STAGE, [stage, deletedTime, row.experiment_id, from]);
+    });
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
     if (experimentId === DEFAULT_EXPERIMENT_ID) {
       throw invalidParameter('The Default experiment (id 0) cannot be deleted');
     }
-    this.db.transaction(() => {
-      const row = this.experimentRow(experimentId);
-      const now = Date.now();
-      this.statements.setExperimentStage.run('deleted', now, row.experiment_id);
-      this.statements.setExperimentRunsStage.run('deleted', now, row.experiment_id, 'active');
-    })();
+    await this.setExperimentStage(experimentId, 'deleted');
   }
 
-  restoreExperiment(experimentId: string): void {
-    this.db.transaction(() => {
-      const row = this.experimentRow(experimentId);
-      this.statements.setExperimentStage.run('active', Date.now(), row.experiment_id);
-      this.statements.setExperimentRunsStage.run('active', null, row.experiment_id, 'deleted');
-    })();
+  restoreExperiment(experimentId: string): Promise<void> {
+    return this.setExperimentStage(experimentId, 'active');
   }
 
-  setExperimentTag(experimentId: string, key: string, value: string): void {
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
     checkKey('Experiment tag', key);
     checkValue('Experiment tag', key, value, TRACKING_LIMITS.tagValueLength);
-    this.db.transaction(() => {
-      const row = this.experimentRow(experimentId);
-      this.statements.upsertExperimentTag.run(row.experiment_id, key, value);
-      this.statements.touchExperiment.run(Date.now(), row.experiment_id);
-    })();
+    await this.inTransaction(function* () {
+      const row = yield* this.experimentRow(experimentId);
+      yield* run(UPSERT_EXPERIMENT_TAG, [row.experiment_id, key, value]);
+      yield* run('UPDATE experiments SET last_update_time = ? WHERE experiment_id = ?', [
+        Date.now(),
+        row.experiment_id,
+      ]);
+    });
   }
 
-  deleteExperimentTag(experimentId: string, key: string): void {
-    this.db.transaction(() => {
-      const row = this.experimentRow(experimentId);
-      const result = this.statements.deleteExperimentTag.run(row.experiment_id, key);
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    await this.inTransaction(function* () {
+      const row = yield* this.experimentRow(experimentId);
+      const result = yield* run('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?', [
+        row.experiment_id,
+        key,
+      ]);
       if (result.changes === 0) throw notFound(`No tag '${key}' on experiment ${experimentId}`);
-    })();
+    });
   }
 
   // ---- runs --------------------------------------------------------------
 
-  createRun(input: CreateRunInput): Run {
+  async createRun(input: CreateRunInput): Promise<Run> {
     checkRunName(input.runName);
     const tags = input.tags ?? [];
     for (const tag of tags) {
@@ -640,90 +622,112 @@ export class SqliteTrackingStore implements TrackingStore {
     const userId = input.userId ?? tags.find((t) => t.key === USER_TAG)?.value ?? '';
     const startTime = input.startTime ?? Date.now();
     const runId = randomUUID().replaceAll('-', '');
-    return this.db.transaction(() => {
-      const experiment = this.experimentRow(input.experimentId ?? DEFAULT_EXPERIMENT_ID);
+    return this.inTransaction(function* () {
+      const experiment = yield* this.experimentRow(input.experimentId ?? DEFAULT_EXPERIMENT_ID);
       if (experiment.lifecycle_stage !== 'active') {
         throw invalidParameter(
           `Experiment ${experiment.experiment_id} ('${experiment.name}') is deleted; restore it before creating runs`,
         );
       }
       const artifactUri = `${experiment.artifact_location.replace(/\/+$/, '')}/${runId}/artifacts`;
-      this.statements.insertRun.run(runId, experiment.experiment_id, name, userId, startTime, artifactUri);
-      for (const tag of tags) this.statements.upsertTag.run(runId, tag.key, tag.value);
-      this.statements.upsertTag.run(runId, RUN_NAME_TAG, name);
-      return this.getRun(runId);
-    })();
+      yield* run(
+        `INSERT INTO runs (run_id, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri)
+         VALUES (?, ?, ?, ?, 'RUNNING', ?, NULL, 'active', ?)`,
+        [runId, experiment.experiment_id, name, userId, startTime, artifactUri],
+      );
+      for (const tag of tags) yield* run(UPSERT_TAG, [runId, tag.key, tag.value]);
+      yield* run(UPSERT_TAG, [runId, RUN_NAME_TAG, name]);
+      return yield* this.runProgram(runId);
+    });
   }
 
-  private runRow(runId: string): RunRow {
-    if (typeof runId !== 'string' || runId === '') {
-      throw invalidParameter("Missing value for required parameter 'run_id'");
-    }
-    const row = this.statements.runById.get(runId);
+  private *runRow(runId: string): SqlProgram<RunRow> {
+    checkRunId(runId);
+    const row = yield* get<RunRow>(this.sql.runById, [runId]);
     if (!row) throw notFound(`Run with id=${runId} not found`);
     return row;
   }
 
-  requireActiveRun(runId: string): void {
-    if (typeof runId !== 'string' || runId === '') {
-      throw invalidParameter("Missing value for required parameter 'run_id'");
-    }
-    const row = this.statements.runStage.get(runId);
-    if (!row) throw notFound(`Run with id=${runId} not found`);
-    // MLflow answers INVALID_STATE (HTTP 500) here; a 4xx stops its client from retrying for minutes.
-    if (row.lifecycle_stage !== 'active') {
-      throw invalidParameter(`The run ${runId} must be in the 'active' state; it is ${row.lifecycle_stage}`);
-    }
+  /** Fails unless the run exists and is active; `lock` holds its row until the transaction ends. */
+  private *activeRun(runId: string, lock = false): SqlProgram<void> {
+    checkRunId(runId);
+    const row = yield* get<{ lifecycle_stage: LifecycleStage }>(
+      lock ? this.sql.lockRunStage : this.sql.runStage,
+      [runId],
+    );
+    const error = inactiveRunError(runId, row?.lifecycle_stage);
+    if (error) throw error;
   }
 
-  getRun(runId: string): Run {
-    const row = this.runRow(runId);
-    const metrics = this.statements.latestMetricsOf.all(runId).map(toMetric);
-    const params = this.statements.paramsOf.all(runId).map(({ key, value }) => ({ key, value }));
-    const tags = this.statements.tagsOf.all(runId).map(({ key, value }) => ({ key, value }));
+  requireActiveRun(runId: string): Promise<void> {
+    return this.reading(() => this.activeRun(runId));
+  }
+
+  private *runProgram(runId: string): SqlProgram<Run> {
+    const row = yield* this.runRow(runId);
+    const metrics = (yield* all<MetricRow>('SELECT * FROM latest_metrics WHERE run_id = ? ORDER BY key', [
+      runId,
+    ])).map(toMetric);
+    const params = yield* all<KeyValue>('SELECT key, value FROM params WHERE run_id = ? ORDER BY key', [
+      runId,
+    ]);
+    const tags = yield* all<KeyValue>('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key', [runId]);
     return { info: toRunInfo(row), data: { metrics, params, tags } };
   }
 
-  updateRun(runId: string, input: UpdateRunInput): RunInfo {
+  getRun(runId: string): Promise<Run> {
+    return this.reading(() => this.runProgram(runId));
+  }
+
+  async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
     if (input.status !== undefined && !RUN_STATUSES.includes(input.status)) {
       throw invalidParameter(
         `Invalid run status '${String(input.status)}': expected one of ${RUN_STATUSES.join(', ')}`,
       );
     }
     checkRunName(input.runName);
-    return this.db.transaction(() => {
-      this.requireActiveRun(runId);
-      if (input.status !== undefined) this.statements.updateRunStatus.run(input.status, runId);
-      if (input.endTime !== undefined) this.statements.updateRunEnd.run(input.endTime, runId);
-      if (input.runName) {
-        this.statements.updateRunName.run(input.runName, runId);
-        this.statements.upsertTag.run(runId, RUN_NAME_TAG, input.runName);
+    return this.inTransaction(function* () {
+      yield* this.activeRun(runId, true);
+      if (input.status !== undefined) {
+        yield* run('UPDATE runs SET status = ? WHERE run_id = ?', [input.status, runId]);
       }
-      return toRunInfo(this.runRow(runId));
-    })();
+      if (input.endTime !== undefined) {
+        yield* run('UPDATE runs SET end_time = ? WHERE run_id = ?', [input.endTime, runId]);
+      }
+      if (input.runName) {
+        yield* run(UPDATE_RUN_NAME, [input.runName, runId]);
+        yield* run(UPSERT_TAG, [runId, RUN_NAME_TAG, input.runName]);
+      }
+      return toRunInfo(yield* this.runRow(runId));
+    });
   }
 
-  deleteRun(runId: string): void {
-    this.runRow(runId);
-    this.statements.setRunStage.run('deleted', Date.now(), runId);
+  private async setRunStage(runId: string, stage: LifecycleStage): Promise<void> {
+    await this.inTransaction(function* () {
+      yield* this.runRow(runId);
+      yield* run('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_id = ?', [
+        stage,
+        stage === 'deleted' ? Date.now() : null,
+        runId,
+      ]);
+    });
   }
 
-  restoreRun(runId: string): void {
-    this.runRow(runId);
-    this.statements.setRunStage.run('active', null, runId);
+  deleteRun(runId: string): Promise<void> {
+    return this.setRunStage(runId, 'deleted');
   }
 
-  private writeMetric(runId: string, metric: MetricInput): void {
-    const isNan = Number.isNaN(metric.value) ? 1 : 0;
-    const value = isNan ? null : metric.value;
-    this.statements.insertMetric.run(runId, metric.key, value, isNan, metric.timestamp, metric.step);
-    this.statements.upsertLatestMetric.run(runId, metric.key, value, isNan, metric.timestamp, metric.step);
+  restoreRun(runId: string): Promise<void> {
+    return this.setRunStage(runId, 'active');
   }
 
-  private writeParam(runId: string, param: KeyValue): void {
-    const existing = this.statements.paramValue.get(runId, param.key);
+  private *writeParam(runId: string, param: KeyValue): SqlProgram<void> {
+    const existing = yield* get<{ value: string }>('SELECT value FROM params WHERE run_id = ? AND key = ?', [
+      runId,
+      param.key,
+    ]);
     if (existing === undefined) {
-      this.statements.insertParam.run(runId, param.key, param.value);
+      yield* run('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)', [runId, param.key, param.value]);
     } else if (existing.value !== param.value) {
       throw invalidParameter(
         `Changing param values is not allowed. Param with key='${param.key}' was already logged with value='${existing.value}' for run ID='${runId}'. Attempted logging new value '${param.value}'.`,
@@ -731,80 +735,54 @@ export class SqliteTrackingStore implements TrackingStore {
     }
   }
 
-  private writeTag(runId: string, tag: KeyValue): void {
-    this.statements.upsertTag.run(runId, tag.key, tag.value);
-    if (tag.key === RUN_NAME_TAG) this.statements.updateRunName.run(tag.value, runId);
+  private *writeTag(runId: string, tag: KeyValue): SqlProgram<void> {
+    yield* run(UPSERT_TAG, [runId, tag.key, tag.value]);
+    if (tag.key === RUN_NAME_TAG) yield* run(UPDATE_RUN_NAME, [tag.value, runId]);
   }
 
   /**
-   * Group commit: single log-metric requests that arrive in the same event-loop
-   * turn are written in one transaction, and each caller is answered only after
-   * that commit, so an acknowledged metric is as durable as with a transaction
-   * per request, at a fraction of the WAL writes (the same pages are written
-   * once per batch instead of once per request).
+   * Group commit (group-commit.ts): single log-metric requests arriving together
+   * are written in one transaction, each answered after its commit.
    */
-  logMetric(runId: string, metric: MetricInput): Promise<void> {
+  async logMetric(runId: string, metric: MetricInput): Promise<void> {
+    checkRunId(runId);
     checkMetric(metric);
-    return new Promise((resolve, reject) => {
-      this.pendingMetrics.push({ runId, metric, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flushMetrics());
-      }
+    await this.metricCommits.submit(storedMetric(runId, metric));
+  }
+
+  /** One group-commit batch: per-run checks first, so one bad request (unknown or deleted run) fails alone. */
+  private *flushMetricsProgram(rows: StoredMetric[]): SqlProgram<(Error | undefined)[]> {
+    const stages = yield* writeMetricsOfActiveRuns(this.dialect, rows);
+    return rows.map((r) => inactiveRunError(r.runId, stages.get(r.runId)));
+  }
+
+  async logParam(runId: string, param: KeyValue): Promise<void> {
+    checkKey('Param', param.key);
+    checkValue('Param', param.key, param.value, TRACKING_LIMITS.paramValueLength);
+    await this.inTransaction(function* () {
+      yield* this.activeRun(runId);
+      yield* this.writeParam(runId, param);
     });
   }
 
-  private flushMetrics(): void {
-    const batch = this.pendingMetrics;
-    this.pendingMetrics = [];
-    this.flushScheduled = false;
-    // Per-request checks first, so one bad request (unknown or deleted run) fails alone.
-    const accepted: PendingMetric[] = [];
-    for (const item of batch) {
-      try {
-        this.requireActiveRun(item.runId);
-        accepted.push(item);
-      } catch (error) {
-        item.reject(error);
-      }
-    }
-    if (accepted.length === 0) return;
-    try {
-      this.logMetricsTransaction(accepted);
-    } catch (error) {
-      for (const item of accepted) item.reject(error);
-      return;
-    }
-    for (const item of accepted) item.resolve();
-  }
-
-  logParam(runId: string, param: KeyValue): void {
-    checkKey('Param', param.key);
-    checkValue('Param', param.key, param.value, TRACKING_LIMITS.paramValueLength);
-    this.db.transaction(() => {
-      this.requireActiveRun(runId);
-      this.writeParam(runId, param);
-    })();
-  }
-
-  setTag(runId: string, tag: KeyValue): void {
+  async setTag(runId: string, tag: KeyValue): Promise<void> {
     checkKey('Tag', tag.key);
     checkValue('Tag', tag.key, tag.value, TRACKING_LIMITS.tagValueLength);
-    this.db.transaction(() => {
-      this.requireActiveRun(runId);
-      this.writeTag(runId, tag);
-    })();
+    await this.inTransaction(function* () {
+      yield* this.activeRun(runId);
+      yield* this.writeTag(runId, tag);
+    });
   }
 
-  deleteTag(runId: string, key: string): void {
-    this.db.transaction(() => {
-      this.requireActiveRun(runId);
-      const result = this.statements.deleteTag.run(runId, key);
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.inTransaction(function* () {
+      yield* this.activeRun(runId);
+      const result = yield* run('DELETE FROM tags WHERE run_id = ? AND key = ?', [runId, key]);
       if (result.changes === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
-    })();
+    });
   }
 
-  logBatch(runId: string, batch: BatchInput): void {
+  async logBatch(runId: string, batch: BatchInput): Promise<void> {
     const metrics = batch.metrics ?? [];
     const params = batch.params ?? [];
     const tags = batch.tags ?? [];
@@ -840,24 +818,31 @@ export class SqliteTrackingStore implements TrackingStore {
       checkKey('Tag', tag.key);
       checkValue('Tag', tag.key, tag.value, limits.tagValueLength);
     }
-    this.db.transaction(() => {
-      this.requireActiveRun(runId);
-      for (const param of params) this.writeParam(runId, param);
-      for (const tag of tags) this.writeTag(runId, tag);
-      for (const metric of metrics) this.writeMetric(runId, metric);
-    })();
+    await this.inTransaction(function* () {
+      yield* this.activeRun(runId);
+      for (const param of params) yield* this.writeParam(runId, param);
+      for (const tag of tags) yield* this.writeTag(runId, tag);
+      yield* writeMetrics(
+        this.dialect,
+        metrics.map((m) => storedMetric(runId, m)),
+      );
+    });
   }
 
-  logModel(runId: string, modelJson: string): void {
+  async logModel(runId: string, modelJson: string): Promise<void> {
     let model: unknown;
     try {
       model = JSON.parse(modelJson);
     } catch {
       throw invalidParameter(`Invalid 'model_json': not valid JSON`);
     }
-    this.db.transaction(() => {
-      this.requireActiveRun(runId);
-      const previous = this.statements.tagValue.get(runId, LOG_MODEL_TAG);
+    await this.inTransaction(function* () {
+      // The run row is locked: two replicas appending at once must not lose one entry.
+      yield* this.activeRun(runId, true);
+      const previous = yield* get<{ value: string }>('SELECT value FROM tags WHERE run_id = ? AND key = ?', [
+        runId,
+        LOG_MODEL_TAG,
+      ]);
       let history: unknown[] = [];
       if (previous) {
         try {
@@ -868,26 +853,35 @@ export class SqliteTrackingStore implements TrackingStore {
         }
       }
       history.push(model);
-      this.statements.upsertTag.run(runId, LOG_MODEL_TAG, JSON.stringify(history));
-    })();
+      yield* run(UPSERT_TAG, [runId, LOG_MODEL_TAG, JSON.stringify(history)]);
+    });
   }
 
-  getMetricHistory(runId: string, key: string, maxResults?: number, pageToken?: string): Page<Metric> {
+  async getMetricHistory(
+    runId: string,
+    key: string,
+    maxResults?: number,
+    pageToken?: string,
+  ): Promise<Page<Metric>> {
     if (typeof key !== 'string' || key === '') {
       throw invalidParameter("Missing value for required parameter 'metric_key'");
     }
-    this.runRow(runId);
     const limit = checkMaxResults(maxResults, Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER - 1);
     const offset = decodePageToken(pageToken);
-    const rows = this.statements.metricHistory.all(runId, key, Math.min(limit + 1, 2 ** 31), offset);
-    const page = pageOf(rows, offset, limit);
-    return {
-      items: page.items.map(toMetric),
-      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
-    };
+    return this.reading(function* () {
+      yield* this.runRow(runId);
+      const rows = yield* all<MetricRow>(this.sql.metricHistory, [
+        runId,
+        key,
+        Math.min(limit + 1, 2 ** 31),
+        offset,
+      ]);
+      const page = pageOf(rows, offset, limit);
+      return pageResult(page, page.items.map(toMetric));
+    });
   }
 
-  searchRuns(input: SearchRunsInput): Page<Run> {
+  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
     const maxResults = checkMaxResults(
       input.maxResults,
       TRACKING_LIMITS.searchDefaultResults,
@@ -901,36 +895,37 @@ export class SqliteTrackingStore implements TrackingStore {
     const where = allOf([
       { sql: `r.experiment_id IN (${experimentIds.map(() => '?').join(', ')})`, params: experimentIds },
       lifecycleCondition('r.lifecycle_stage', input.viewType),
-      ...comparisons.map(runCondition),
+      ...comparisons.map((c) => runCondition(this.dialect, c)),
     ]);
     const sql = `SELECT r.* FROM runs r ${ordering.joins.join(' ')}
       WHERE ${where.sql} ORDER BY ${ordering.terms.join(', ')} LIMIT ? OFFSET ?`;
-    const rows = this.db
-      .prepare<unknown[], RunRow>(sql)
-      .all(...ordering.joinParams, ...where.params, maxResults + 1, offset);
-    const page = pageOf(rows, offset, maxResults);
-    return {
-      items: this.hydrate(page.items),
-      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
-    };
+    return this.reading(function* () {
+      const rows = yield* all<RunRow>(sql, [...ordering.joinParams, ...where.params, maxResults + 1, offset]);
+      const page = pageOf(rows, offset, maxResults);
+      return pageResult(page, yield* this.hydrate(page.items));
+    });
   }
 
   /** Loads metrics, params and tags of many runs with three queries instead of three per run. */
-  private hydrate(rows: RunRow[]): Run[] {
+  private *hydrate(rows: RunRow[]): SqlProgram<Run[]> {
     if (rows.length === 0) return [];
     const ids = JSON.stringify(rows.map((r) => r.run_id));
     const runs = new Map<string, Run>();
     for (const row of rows) {
       runs.set(row.run_id, { info: toRunInfo(row), data: { metrics: [], params: [], tags: [] } });
     }
-    for (const [runId, key, value, isNan, timestamp, step] of this.statements.latestMetricsIn.all(ids)) {
+    type MetricTuple = [string, string, number | null, number, number, number];
+    for (const [runId, key, value, isNan, timestamp, step] of yield* raw<MetricTuple>(
+      this.sql.latestMetricsIn,
+      [ids],
+    )) {
       runs
         .get(runId)
         ?.data.metrics?.push(toMetric({ run_id: runId, key, value, is_nan: isNan, timestamp, step }));
     }
-    for (const [runId, key, value] of this.statements.paramsIn.all(ids))
+    for (const [runId, key, value] of yield* raw<[string, string, string]>(this.sql.paramsIn, [ids]))
       runs.get(runId)?.data.params?.push({ key, value });
-    for (const [runId, key, value] of this.statements.tagsIn.all(ids))
+    for (const [runId, key, value] of yield* raw<[string, string, string]>(this.sql.tagsIn, [ids]))
       runs.get(runId)?.data.tags?.push({ key, value });
     return [...runs.values()];
   }

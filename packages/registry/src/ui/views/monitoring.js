@@ -14,6 +14,8 @@ import {
 import { listRunFiles } from './artifacts.js';
 
 const EXPERIMENT = 'monitoring';
+/** Plots of the performance check (realized vs estimated accuracy, confusion matrix), shown apart from drift. */
+const PERFORMANCE_PLOT = /(^|\/)(performance-[^/]*|confusion-matrix)\.png$/i;
 const MAX_SERIES = 12;
 
 /** Groups metric keys by their prefix (`psi.area`, `psi.rooms` -> `psi`), so related drift scores share a chart. */
@@ -41,7 +43,11 @@ export async function monitoringView(container) {
   }
   const title = [
     h('h1', {}, 'Monitoring'),
-    h('p', { class: 'subtitle' }, 'Drift checks of production traffic against the training data.'),
+    h(
+      'p',
+      { class: 'subtitle' },
+      'Drift checks of production traffic against the training data, and the model’s accuracy on the ground truth sent back.',
+    ),
   ];
   if (!experiment) {
     render(container, title, notice(`No drift checks yet: the "${EXPERIMENT}" experiment does not exist.`));
@@ -69,7 +75,20 @@ export async function monitoringView(container) {
   );
   const latest = runs[runs.length - 1];
   const files = flatFiles(await listRunFiles(latest.info.run_id));
-  const plots = files.filter((f) => /\.(png|jpe?g|svg)$/i.test(f.path));
+  const images = files.filter((f) => /\.(png|jpe?g|svg)$/i.test(f.path));
+  const plots = images.filter((f) => !PERFORMANCE_PLOT.test(f.path));
+  const performancePlots = images.filter((f) => PERFORMANCE_PLOT.test(f.path));
+  const metrics = toRecord(latest.data?.metrics);
+  const figure = (file) =>
+    h(
+      'figure',
+      { class: 'card' },
+      h('img', { src: artifactUrl(latest.info.artifact_uri, file.path), alt: file.path, loading: 'lazy' }),
+      h('figcaption', {}, file.path),
+    );
+  const score = (value) => (typeof value === 'number' ? value.toFixed(3) : 'n/a');
+  const stat = (label, value) =>
+    h('div', { class: 'stat' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value));
   const tags = toRecord(latest.data?.tags);
   render(
     container,
@@ -126,24 +145,21 @@ export async function monitoringView(container) {
         ),
       ),
     ),
+    h('h2', {}, 'Model performance'),
+    h(
+      'div',
+      { class: 'card stat-row', id: 'latest-performance' },
+      stat('Realized accuracy', score(metrics['performance.realized_accuracy'])),
+      stat('Estimated accuracy', score(metrics['performance.estimated_accuracy'])),
+      stat('Held-out accuracy', score(metrics['performance.held_out_accuracy'])),
+      stat('Label coverage', score(metrics['labels.coverage'])),
+    ),
+    performancePlots.length === 0
+      ? notice('The latest check logged no performance plots.')
+      : h('div', { class: 'plots', id: 'performance-plots' }, performancePlots.map(figure)),
     h('h2', {}, 'Latest drift plots'),
     plots.length === 0
       ? notice('The latest check logged no plots.')
-      : h(
-          'div',
-          { class: 'plots', id: 'drift-plots' },
-          plots.map((file) =>
-            h(
-              'figure',
-              { class: 'card' },
-              h('img', {
-                src: artifactUrl(latest.info.artifact_uri, file.path),
-                alt: file.path,
-                loading: 'lazy',
-              }),
-              h('figcaption', {}, file.path),
-            ),
-          ),
-        ),
+      : h('div', { class: 'plots', id: 'drift-plots' }, plots.map(figure)),
   );
 }
