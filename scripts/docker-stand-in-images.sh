@@ -6,6 +6,11 @@
 #   node:20-bookworm-slim      Debian bookworm (debootstrap --variant=minbase) + this machine's Node 20 and npm
 #   temporalio/temporal:1.5.1  Debian bookworm + the Temporal CLI built from its Go module
 #   temporalio/ui:2.42.1       Debian bookworm + the Temporal UI server built from its Go module
+# and, for the `scale` stack (docker-compose.scale.yml), only when asked with --scale:
+#   postgres:15-bookworm       Debian bookworm + Debian's postgresql-15, with an entry point that reads
+#                              POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB like the official image's
+#   chrislusf/seaweedfs:4.53   Debian bookworm + SeaweedFS built from its Go module (weed in /usr/bin)
+#   nginx:1.27-bookworm        Debian bookworm + Debian's nginx (1.22; the proxy settings used are the same)
 #
 # Needs: root, docker, debootstrap (Debian: apt-get install debootstrap), Go, Node 20.
 # Cache (root file system, Go binaries): MLOPS_CACHE_DIR, default ~/.cache/mlops.
@@ -139,6 +144,101 @@ build_temporal_ui() {
   import_image "$dir" temporalio/ui:2.42.1 "$PATH_ENV" 'WORKDIR /home/ui-server' \
     'ENTRYPOINT ["./ui-server", "--env", "docker", "start"]'
 }
+
+# apt_install <dir> <package>...: Debian packages into a staged root file system, without starting services.
+apt_install() {
+  local dir="$1"
+  shift
+  printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
+  chmod 0755 "$dir/usr/sbin/policy-rc.d"
+  cp /etc/resolv.conf "$dir/etc/resolv.conf"
+  chroot "$dir" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive chroot "$dir" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  rm -rf "$dir/var/lib/apt/lists/"* "$dir/usr/sbin/policy-rc.d"
+  : >"$dir/etc/resolv.conf"
+}
+
+build_postgres() {
+  local dir
+  bookworm_rootfs
+  dir="$(stage_dir postgres)"
+  # Like the official image: no cluster from the package; the entry point makes one in PGDATA.
+  mkdir -p "$dir/etc/postgresql-common"
+  echo 'create_main_cluster = false' >"$dir/etc/postgresql-common/createcluster.conf"
+  apt_install "$dir" postgresql-15
+  mkdir -p "$dir/var/lib/postgresql/data" "$dir/var/run/postgresql"
+  chroot "$dir" chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql
+  cat >"$dir/usr/local/bin/docker-entrypoint.sh" <<'ENTRY'
+#!/bin/bash
+# Stand-in for the official image's entry point: the same variables and init folder, a smaller script.
+set -euo pipefail
+: "${PGDATA:=/var/lib/postgresql/data}"
+: "${POSTGRES_USER:=postgres}"
+: "${POSTGRES_DB:=$POSTGRES_USER}"
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$PGDATA" /var/run/postgresql && chown -R postgres:postgres "$PGDATA" /var/run/postgresql
+  chmod 700 "$PGDATA"
+  exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
+fi
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  if [ -z "${POSTGRES_PASSWORD:-}" ]; then
+    echo "postgres: POSTGRES_PASSWORD is required" >&2
+    exit 1
+  fi
+  pwfile="$(mktemp)"
+  printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+  initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile="$pwfile" -A scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$pwfile"
+  echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+  # A server on the socket only, for the database and the init scripts.
+  pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start >/dev/null
+  export PGPASSWORD="$POSTGRES_PASSWORD"
+  if [ "$POSTGRES_DB" != postgres ]; then
+    psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres -q -c "CREATE DATABASE \"$POSTGRES_DB\""
+  fi
+  for script in /docker-entrypoint-initdb.d/*.sql; do
+    [ -e "$script" ] || continue
+    echo "postgres: running $script"
+    psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -q -f "$script"
+  done
+  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+fi
+exec "$@" -c listen_addresses='*'
+ENTRY
+  chmod 0755 "$dir/usr/local/bin/docker-entrypoint.sh"
+  # (docker import cannot set STOPSIGNAL: the compose file sets stop_signal: SIGINT, the official image's.)
+  import_image "$dir" postgres:15-bookworm \
+    'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'ENV PGDATA=/var/lib/postgresql/data' 'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["postgres"]'
+}
+
+build_seaweedfs() {
+  local dir
+  [ -x "$BIN/weed" ] || bash "$(dirname "$0")/prereqs.sh" >/dev/null
+  bookworm_rootfs
+  dir="$(stage_dir seaweedfs)"
+  install -m 0755 "$BIN/weed" "$dir/usr/bin/weed"
+  mkdir -p "$dir/data"
+  import_image "$dir" chrislusf/seaweedfs:4.53 "$PATH_ENV" 'ENTRYPOINT ["weed"]'
+}
+
+build_nginx() {
+  local dir
+  bookworm_rootfs
+  dir="$(stage_dir nginx)"
+  apt_install "$dir" nginx
+  ln -sf /dev/stdout "$dir/var/log/nginx/access.log"
+  ln -sf /dev/stderr "$dir/var/log/nginx/error.log"
+  import_image "$dir" nginx:1.27-bookworm "$PATH_ENV" 'CMD ["nginx", "-g", "daemon off;"]'
+}
+
+if [ "${1:-}" = "--scale" ]; then
+  available postgres:15-bookworm || build_postgres
+  available chrislusf/seaweedfs:4.53 || build_seaweedfs
+  available nginx:1.27-bookworm || build_nginx
+  log "ready: postgres:15-bookworm chrislusf/seaweedfs:4.53 nginx:1.27-bookworm"
+  exit 0
+fi
 
 [ "${1:-}" = "--rebuild" ] && docker rmi -f node:20-bookworm-slim temporalio/temporal:1.5.1 temporalio/ui:2.42.1 >/dev/null 2>&1 || true
 available node:20-bookworm-slim || build_node

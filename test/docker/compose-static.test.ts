@@ -149,7 +149,11 @@ describe('docker-compose.yml', () => {
 
 describe('.env.example', () => {
   const documented = envExampleVariables();
-  const composeReads = new Set(interpolations(read('docker-compose.yml')).map((i) => i.name));
+  const composeReads = new Set(
+    ['docker-compose.yml', 'docker-compose.scale.yml'].flatMap((file) =>
+      interpolations(read(file)).map((i) => i.name),
+    ),
+  );
   composeReads.add('COMPOSE_PROFILES');
 
   it('documents every variable the code reads', () => {
@@ -172,6 +176,60 @@ describe('.env.example', () => {
       if (value === '') continue; // documented as unset
       const parsed = loadConfig({ [name]: value });
       expect(parsed[name], name).toEqual(defaults[name]);
+    }
+  });
+});
+
+describe('docker-compose.scale.yml', () => {
+  // `!reset []` (Compose 2.24+) empties a list of the base file, here the replicas' published ports.
+  const reset = { tag: '!reset', collection: 'seq' as const, resolve: () => [] };
+  const scale = parse(read('docker-compose.scale.yml'), { merge: true, customTags: [reset] }) as {
+    services: Record<string, ComposeService & { deploy?: { replicas?: number }; entrypoint?: string[] }>;
+    volumes: object;
+  };
+
+  it('adds PostgreSQL, the S3 store and the balancer, with replicas of the registry and the API', () => {
+    expect(Object.keys(scale.services)).toEqual(
+      expect.arrayContaining(['postgres', 's3', 's3-bucket', 'lb', 'registry', 'api', 'train', 'monitor']),
+    );
+    expect(scale.services.api!.deploy?.replicas).toBe(3);
+    expect(scale.services.registry!.deploy?.replicas).toBeGreaterThanOrEqual(2);
+    // Only the balancer publishes the API and registry ports; replicas cannot share a host port.
+    expect(scale.services.lb!.ports).toEqual(['${API_PORT:-8081}:8081', '${REGISTRY_PORT:-5000}:5000']);
+  });
+
+  it('passes only variables the configuration reads, with valid values', () => {
+    for (const name of ['registry', 'train', 'monitor', 'api'] as const) {
+      const environment = scale.services[name]!.environment ?? {};
+      for (const variable of Object.keys(environment)) {
+        expect(CONFIG_VARIABLES, `${name}: ${variable}`).toContain(variable);
+      }
+      // Defaults of ${...} substituted, as Compose would without a .env.
+      const resolved = Object.fromEntries(
+        Object.entries(environment).map(([k, v]) => [
+          k,
+          String(v).replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1'),
+        ]),
+      );
+      expect(() => loadConfig(resolved), name).not.toThrow();
+    }
+    expect(scale.services.registry!.environment!.REGISTRY_DB).toMatch(
+      /^postgresql:\/\/.*@postgres:5432\/registry$/,
+    );
+    expect(scale.services.registry!.environment!.REGISTRY_ARTIFACT_ROOT).toMatch(/^s3:\/\//);
+    for (const name of ['api', 'monitor', 'train'] as const) {
+      expect(scale.services[name]!.environment!.PRODUCTION_LOG_URL, name).toMatch(
+        /@postgres:5432\/production$/,
+      );
+    }
+  });
+
+  it('ships the files it mounts', () => {
+    for (const service of Object.values(scale.services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0]!;
+        if (source.startsWith('./')) expect(existsSync(join(root, source)), source).toBe(true);
+      }
     }
   });
 });

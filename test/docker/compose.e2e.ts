@@ -10,71 +10,26 @@
  * Base images that cannot be pulled are built locally first by
  * scripts/docker-stand-in-images.sh. Run: `pnpm test:compose`.
  */
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_LISTING } from '@mlops/core/listing';
+import {
+  apiUrl,
+  composeProject,
+  json,
+  modelVersions,
+  registryUrl,
+  root,
+  run,
+  say,
+} from './compose-harness.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const project = 'housing-mlops-e2e';
-const registryUrl = 'http://127.0.0.1:5000';
-const apiUrl = 'http://127.0.0.1:8081';
 const temporalUiUrl = 'http://127.0.0.1:8233';
-const started = Date.now();
-
-/** Elapsed time since the file started, for the log lines that time each step. */
-function elapsed(): string {
-  return `${((Date.now() - started) / 1000).toFixed(1)} s`;
-}
-
-function say(line: string): void {
-  process.stdout.write(`compose e2e [${elapsed()}] ${line}\n`);
-}
-
-const composeEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  COMPOSE_PROFILES: 'local-temporal',
-  // The classic builder: BuildKit needs a registry to resolve its frontend. One build at a time,
-  // so the four images share the build stage the first one built.
-  DOCKER_BUILDKIT: '0',
-  COMPOSE_PARALLEL_LIMIT: '1',
-};
-
-/** Runs a command to completion; throws with its output when it fails. */
-function run(command: string, args: string[], timeoutMs: number): SpawnSyncReturns<string> {
-  const result = spawnSync(command, args, {
-    cwd: root,
-    env: composeEnv,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.error || result.status !== 0) {
-    const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
-    throw new Error(
-      `\`${command} ${args.join(' ')}\` failed (${result.error?.message ?? `exit ${result.status}`}):\n${output}`,
-    );
-  }
-  return result;
-}
-
-function compose(args: string[], timeoutMs = 120_000): string {
-  return run('docker', ['compose', '-p', project, ...args], timeoutMs).stdout;
-}
-
-async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch {
-    // A keep-alive connection pooled before `down` is dead after `up`: the second attempt opens a new one.
-    response = await fetch(url, init);
-  }
-  return { status: response.status, body: (await response.json()) as T };
-}
+const { compose, downQuietly } = composeProject(project);
 
 /** Rows in the API container's production log, read inside the container. */
 function productionLogRows(): number {
@@ -83,17 +38,6 @@ function productionLogRows(): number {
     "const db=new D('data/production/predictions.db',{readonly:true});" +
     "console.log(db.prepare('select count(*) n from predictions').get().n)";
   return Number(compose(['exec', '-T', 'api', 'node', '-e', script]).trim());
-}
-
-interface ModelVersionsAnswer {
-  model_versions?: { version: string; aliases?: string[] }[];
-}
-
-async function modelVersions(): Promise<Map<string, string[]>> {
-  const { body } = await json<ModelVersionsAnswer>(
-    `${registryUrl}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent("name='HousingPriceClassifier'")}`,
-  );
-  return new Map((body.model_versions ?? []).map((v) => [v.version, v.aliases ?? []]));
 }
 
 async function servedVersion(): Promise<string | undefined> {
@@ -116,11 +60,7 @@ describe('docker compose up', () => {
   });
 
   afterAll(() => {
-    spawnSync('docker', ['compose', '-p', project, 'down', '--volumes', '--remove-orphans'], {
-      cwd: root,
-      env: composeEnv,
-      timeout: 120_000,
-    });
+    downQuietly();
     rmSync(demoDir, { recursive: true, force: true });
   });
 
