@@ -5,7 +5,7 @@
  * each open their own pool this way.
  */
 import pg from 'pg';
-import { isPostgresUrl, redactUrl, type Logger } from '@mlops/core';
+import { describeDatabaseError, isPostgresUrl, redactUrl, type Logger } from '@mlops/core';
 
 /**
  * Advisory lock taken around the DDL: concurrent CREATE TABLE IF NOT EXISTS can fail on a catalog race.
@@ -27,17 +27,8 @@ export interface ProductionLogPoolOptions {
   logger?: Logger;
 }
 
-/** The message of a connection error; Node reports a refused dual-stack connect as an AggregateError with none. */
-export function describePgError(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return error.errors.map((e: unknown) => describePgError(e)).join('; ');
-  }
-  if (error instanceof Error) {
-    const code = (error as { code?: string }).code;
-    return error.message || code || error.name;
-  }
-  return String(error);
-}
+/** The message of a pg error (see describeDatabaseError). */
+export const describePgError = describeDatabaseError;
 
 /**
  * A pool on PRODUCTION_LOG_URL. Connects lazily: the first query (usually createTables) finds out
