@@ -1,9 +1,12 @@
 /**
  * Feedback ingest benchmark: ground-truth rows per second through POST /feedback over HTTP, against the
  * real service (packages/api/src/main.ts as a child process, production log and feedback store on the
- * same SQLite file), in batches and as single-item requests.
+ * same SQLite file, or with `--backend postgresql` both in one PostgreSQL database: a throw-away
+ * cluster with durable settings, fsync on, on the same machine, PRODUCTION_LOG_URL set), in batches
+ * and as single-item requests.
  *
- *   pnpm bench:feedback [--runs 3] [--rows 20000] [--batch 1000] [--single 3000] [--connections 8] [--out FILE]
+ *   pnpm bench:feedback [--backend sqlite|postgresql] [--runs 3] [--rows 20000] [--batch 1000] [--single 3000] [--connections 8] [--out FILE]
+ *   pnpm bench:feedback-pg  (the same with --backend postgresql)
  *
  * Each round first serves `rows` predictions (POST /predict/batch, committed before the answer) to get
  * real prediction ids, then times:
@@ -13,7 +16,7 @@
  *  - the baseline: the same rows served as /predict/batch requests of `batch` listings (prediction and
  *    production log rows), the write path feedback sits beside.
  * Every request must answer 200 and every item be recorded. Medians over rounds; writes
- * bench/results/feedback.json.
+ * bench/results/feedback.json (feedback-postgres.json for PostgreSQL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -30,6 +33,7 @@ import {
 } from '@mlops/core/listing';
 import { saveBundle, trainModel } from '@mlops/core/model';
 import { generateRawListings } from '@mlops/core/synthetic';
+import { startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -39,9 +43,16 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '1000' },
     single: { type: 'string', default: '3000' },
     connections: { type: 'string', default: '8' },
-    out: { type: 'string', default: join(root, 'bench', 'results', 'feedback.json') },
+    backend: { type: 'string', default: 'sqlite' },
+    out: { type: 'string' },
   },
 });
+if (values.backend !== 'sqlite' && values.backend !== 'postgresql') {
+  throw new Error(`--backend must be sqlite or postgresql, got ${values.backend}`);
+}
+const onPostgres = values.backend === 'postgresql';
+const out =
+  values.out ?? join(root, 'bench', 'results', onPostgres ? 'feedback-postgres.json' : 'feedback.json');
 const runs = Number(values.runs);
 const rows = Number(values.rows);
 const batchSize = Number(values.batch);
@@ -62,7 +73,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startApi(dataDir: string, modelDir: string): Promise<{ url: string; child: ChildProcess }> {
+async function startApi(
+  dataDir: string,
+  modelDir: string,
+  productionLogUrl: string | undefined,
+): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/api/src/main.ts'], {
     cwd: root,
@@ -76,6 +91,7 @@ async function startApi(dataDir: string, modelDir: string): Promise<{ url: strin
       API_HOST: '127.0.0.1',
       API_BATCH_LIMIT: String(batchSize),
       LOG_LEVEL: 'warn',
+      ...(productionLogUrl ? { PRODUCTION_LOG_URL: productionLogUrl } : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -157,10 +173,12 @@ async function main(): Promise<void> {
   }));
   const predictBody = JSON.stringify(bodies);
 
+  const postgres: PostgresServer | null = onPostgres ? await startPostgres({ durable: true }) : null;
   const rounds: Record<string, number>[] = [];
   for (let round = 1; round <= runs; round++) {
     const dataDir = join(work, `data-${round}`);
-    const api = await startApi(dataDir, modelDir);
+    // A fresh database each round, as the SQLite rounds get a fresh file.
+    const api = await startApi(dataDir, modelDir, await postgres?.createDatabase());
     try {
       const ids: string[] = [];
       const predictSeconds = await timed(
@@ -215,14 +233,17 @@ async function main(): Promise<void> {
       await exited;
     }
   }
+  await postgres?.stop();
   rmSync(work, { recursive: true, force: true });
 
   const pick = (key: string) => median(rounds.map((r) => r[key]!));
   const result = {
-    benchmark: 'feedback ingest over HTTP (POST /feedback, SQLite store beside the production log)',
+    benchmark: onPostgres
+      ? 'feedback ingest over HTTP (POST /feedback, PostgreSQL store beside a PostgreSQL production log, fsync on)'
+      : 'feedback ingest over HTTP (POST /feedback, SQLite store beside the production log)',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
-    settings: { runs, rows, batchSize, singles, connections },
+    settings: { backend: values.backend, runs, rows, batchSize, singles, connections },
     target: { rowsPerSecond: TARGET_ROWS_PER_SECOND },
     median: {
       batchRowsPerSecond: Math.round(pick('batchRowsPerSecond')),
@@ -235,8 +256,8 @@ async function main(): Promise<void> {
     meetsTarget: pick('batchRowsPerSecond') >= TARGET_ROWS_PER_SECOND,
     rounds,
   };
-  mkdirSync(dirname(values.out), { recursive: true });
-  writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result.median), result.meetsTarget ? 'meets target' : 'BELOW TARGET');
 }
 

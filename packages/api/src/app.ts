@@ -22,7 +22,7 @@ import type { ModelSource } from './model-source.js';
 import type { ProductionLog } from './production-log.js';
 import { openProductionLog } from './production-log-open.js';
 import type { FeedbackStore } from './feedback-store.js';
-import { SqliteFeedbackStore } from './sqlite-feedback-store.js';
+import { openFeedbackStore } from './feedback-store-open.js';
 import { batchRoutes } from './routes/batch.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
@@ -64,8 +64,9 @@ export interface BuildAppOptions {
    */
   productionLog?: ProductionLog | null;
   /**
-   * Where POST /feedback writes. Default (undefined): the SQLite feedback tables in the production
-   * log's file, owned by the app and closed with it; null (or no production log): feedback answers 503.
+   * Where POST /feedback writes. Default (undefined): beside the production log, owned by the app and
+   * closed with it: the feedback tables in its SQLite file, or in the PostgreSQL database at
+   * PRODUCTION_LOG_URL (own pool) when the log is there; null (or no production log): feedback answers 503.
    */
   feedbackStore?: FeedbackStore | null;
   /** Production log batch window in milliseconds, for the default log (default 20). */
@@ -102,12 +103,17 @@ export async function buildApp(options: BuildAppOptions): Promise<ApiApp> {
         })
       : options.productionLog;
   const ownsFeedback = options.feedbackStore === undefined;
-  const feedbackStore =
-    options.feedbackStore === undefined
-      ? productionLog === null || productionLog.stats().backend !== 'sqlite'
-        ? null
-        : new SqliteFeedbackStore({ path: productionLog.path })
-      : options.feedbackStore;
+  let feedbackStore: FeedbackStore | null;
+  try {
+    feedbackStore =
+      options.feedbackStore === undefined
+        ? await openFeedbackStore({ productionLog, url: config.PRODUCTION_LOG_URL, logger })
+        : options.feedbackStore;
+  } catch (error) {
+    // Nothing else holds the log yet: a start that fails here must not leave its pool or file open.
+    if (ownsLog) await productionLog?.close();
+    throw error;
+  }
   const metrics =
     options.metrics ??
     new ApiMetrics({

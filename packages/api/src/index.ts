@@ -20,6 +20,8 @@ export { DEFAULT_REQUEST_TIMEOUTS, type RequestTimeouts } from './request-timeou
 export { verifyPredictor, type Predictor, type Prediction, type BundleReader } from './predictor.js';
 export type { FeedbackItem, FeedbackOutcome, FeedbackStore, ServedModelRecord } from './feedback-store.js';
 export { SqliteFeedbackStore, type SqliteFeedbackStoreOptions } from './sqlite-feedback-store.js';
+export { PostgresFeedbackStore, type PostgresFeedbackStoreOptions } from './postgres-feedback-store.js';
+export { openFeedbackStore, type OpenFeedbackStoreOptions } from './feedback-store-open.js';
 export { openProductionLog, type OpenProductionLogOptions } from './production-log-open.js';
 export { PostgresLogStore, type PostgresLogStoreOptions } from './production-log-postgres.js';
 export type { ProductionLogBackend, ProductionLogStore } from './production-log-store.js';

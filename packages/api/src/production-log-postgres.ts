@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { isPostgresUrl, redactUrl, type Logger } from '@mlops/core';
+import type pg from 'pg';
+import { redactUrl, type Logger } from '@mlops/core';
 import {
   PRODUCTION_LOG_COLUMNS,
   PRODUCTION_LOG_PG_DDL,
   PRODUCTION_LOG_TABLE,
   pgColumn,
 } from '@mlops/core/listing';
+import {
+  createTables,
+  describePgError,
+  guardCheckedOut,
+  openProductionLogPool,
+} from './production-log-pg-pool.js';
 import type { LogRow } from './production-log-row.js';
 import type { ProductionLogStore } from './production-log-store.js';
 
@@ -25,9 +31,6 @@ CREATE TABLE IF NOT EXISTS ${PRODUCTION_LOG_WRITERS_TABLE} (
 );
 `;
 
-/** Advisory lock taken around the DDL: concurrent CREATE TABLE IF NOT EXISTS can fail on a catalog race. */
-const SCHEMA_LOCK_KEY = 0x6d6c6f70; // 'mlop'
-
 export interface PostgresLogStoreOptions {
   /** `postgresql://` or `postgres://` URL (PRODUCTION_LOG_URL). */
   url: string;
@@ -36,18 +39,6 @@ export interface PostgresLogStoreOptions {
   /** Server-side limit of one statement, in milliseconds (default 30,000); a stuck commit fails and is retried. */
   statementTimeoutMs?: number;
   logger?: Logger;
-}
-
-/** The message of a connection error; Node reports a refused dual-stack connect as an AggregateError with none. */
-export function describePgError(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return error.errors.map((e: unknown) => describePgError(e)).join('; ');
-  }
-  if (error instanceof Error) {
-    const code = (error as { code?: string }).code;
-    return error.message || code || error.name;
-  }
-  return String(error);
 }
 
 /**
@@ -82,56 +73,29 @@ export class PostgresLogStore implements ProductionLogStore {
    * @throws Error naming PRODUCTION_LOG_URL (password masked) when the URL is bad or the server refuses
    */
   static async open(options: PostgresLogStoreOptions): Promise<PostgresLogStore> {
-    const shown = redactUrl(options.url);
-    if (!isPostgresUrl(options.url)) {
-      throw new Error(
-        `PRODUCTION_LOG_URL=${shown} is not a PostgreSQL URL; expected postgresql://user:password@host:5432/database`,
-      );
-    }
-    const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
-    const pool = new pg.Pool({
-      connectionString: options.url,
+    const pool = openProductionLogPool({
+      url: options.url,
       // One batch is in flight at a time; the second connection serves close() while a commit hangs.
       max: 2,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-      statement_timeout: statementTimeoutMs,
-      // A server that stops answering (network cut) fails the batch client-side too.
-      query_timeout: statementTimeoutMs + 5000,
-      keepAlive: true,
-      application_name: 'mlops-api production log',
+      applicationName: 'mlops-api production log',
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
-    // An idle connection the server closes must not crash the process; the next commit reconnects.
-    pool.on('error', (error) =>
-      options.logger?.warn(
-        { error: describePgError(error) },
-        'production log: PostgreSQL connection lost; the next commit reconnects',
-      ),
-    );
     const writerId = randomUUID();
-    try {
-      const client = await pool.connect();
-      guardCheckedOut(client);
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-        await client.query(PRODUCTION_LOG_PG_DDL + WRITERS_DDL);
-        await client.query(
-          `INSERT INTO ${PRODUCTION_LOG_WRITERS_TABLE} (writer_id, committed_seq) VALUES ($1, 0)`,
-          [writerId],
-        );
-        await client.query('COMMIT');
-        client.release();
-      } catch (error) {
-        client.release(error instanceof Error ? error : true);
-        throw error;
-      }
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw new Error(
-        `cannot open the production log at PRODUCTION_LOG_URL=${shown}: ${describePgError(error)}`,
-        { cause: error },
-      );
-    }
+    await createTables(
+      pool,
+      options.url,
+      'the production log',
+      PRODUCTION_LOG_PG_DDL + WRITERS_DDL,
+      (client) =>
+        client
+          .query(`INSERT INTO ${PRODUCTION_LOG_WRITERS_TABLE} (writer_id, committed_seq) VALUES ($1, 0)`, [
+            writerId,
+          ])
+          .then(() => undefined),
+    );
+    const shown = redactUrl(options.url);
     return new PostgresLogStore(pool, shown, writerId);
   }
 
@@ -187,19 +151,6 @@ export class PostgresLogStore implements ProductionLogStore {
     );
     await within(this.pool.end());
   }
-}
-
-const guarded = new WeakSet<pg.PoolClient>();
-
-/**
- * The pool listens for errors only on idle connections; a connection that drops while checked out
- * (between the statements of a commit) emits an 'error' that, unheard, would end the process. The
- * statement in progress fails with it anyway, and the batch is retried.
- */
-function guardCheckedOut(client: pg.PoolClient): void {
-  if (guarded.has(client)) return;
-  guarded.add(client);
-  client.on('error', () => undefined);
 }
 
 /** The rows from index `from` as a JSON array of objects keyed by column name. */

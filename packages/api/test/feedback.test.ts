@@ -2,13 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadConfig } from '@mlops/core';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger, loadConfig, type Config } from '@mlops/core';
 import { EXAMPLE_LISTING, FEEDBACK_TABLE, SERVED_MODELS_TABLE } from '@mlops/core/listing';
 import { buildApp, type ApiApp } from '../src/app.js';
 import { readModelBundle } from '../src/model-loading.js';
 import { ModelSource } from '../src/model-source.js';
 import { ProductionLog } from '../src/production-log.js';
+import { openProductionLog } from '../src/production-log-open.js';
+import { PostgresFeedbackStore } from '../src/postgres-feedback-store.js';
+import { startPostgres, type PostgresServer } from '../../../test/support/postgres-server.js';
 import { InMemoryRegistry } from './rule-bundles.js';
 import { trainedBundle } from './trained-bundles.js';
 
@@ -23,13 +27,84 @@ async function bundleWith(thresholds: { low: number; high: number } | null, vari
   return JSON.stringify(bundle);
 }
 
-describe('POST /feedback', () => {
+/** Where the production log (and so the feedback store the app picks beside it) lives. */
+interface FeedbackBackend {
+  name: string;
+  /**
+   * A fresh production log under `dir` (or in a fresh database), the configuration the app reads its
+   * feedback store's place from, and a way to read the feedback tables back.
+   */
+  open(
+    dir: string,
+    settings: Record<string, string>,
+    flushIntervalMs: number,
+  ): Promise<{ log: ProductionLog; config: Config; query(sql: string): Promise<Record<string, unknown>[]> }>;
+}
+
+let postgres: PostgresServer | undefined;
+const postgresServer = async (): Promise<PostgresServer> => (postgres ??= await startPostgres());
+afterAll(async () => {
+  await postgres?.stop();
+});
+
+/** BIGINT columns come back from PostgreSQL as text; the tests compare them as the numbers they are. */
+const BIGINT_COLUMNS = new Set(['received_ts', 'first_served_ts', 'ts']);
+
+async function queryPostgres(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<Record<string, unknown>>(sql)).rows.map((row) =>
+      Object.fromEntries(
+        Object.entries(row).map(([k, v]) => [k, BIGINT_COLUMNS.has(k) && v !== null ? Number(v) : v]),
+      ),
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+const BACKENDS: FeedbackBackend[] = [
+  {
+    name: 'SQLite',
+    open: async (dir, settings, flushIntervalMs) => {
+      const path = join(dir, 'production', 'predictions.db');
+      const query = async (sql: string) => {
+        const db = new Database(path, { readonly: true });
+        try {
+          return db.prepare(sql).all() as Record<string, unknown>[];
+        } finally {
+          db.close();
+        }
+      };
+      return {
+        log: new ProductionLog({ path, flushIntervalMs }),
+        config: loadConfig({ DATA_DIR: join(dir, 'data'), ...settings }),
+        query,
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    open: async (dir, settings, flushIntervalMs) => {
+      const url = await (await postgresServer()).createDatabase();
+      return {
+        log: await openProductionLog({ dataDir: dir, url, flushIntervalMs }),
+        // The app opens its own PostgreSQL feedback store from PRODUCTION_LOG_URL.
+        config: loadConfig({ DATA_DIR: join(dir, 'data'), PRODUCTION_LOG_URL: url, ...settings }),
+        query: (sql) => queryPostgres(url, sql),
+      };
+    },
+  },
+];
+
+describe.each(BACKENDS)('POST /feedback with the production log in $name', (backend) => {
   let dir: string;
-  let logPath: string;
   let app: ApiApp;
   let registry: InMemoryRegistry;
   let models: ModelSource;
   let log: ProductionLog;
+  let query: (sql: string) => Promise<Record<string, unknown>[]>;
 
   const predict = async (count = 1): Promise<string[]> => {
     const response = await app.inject({
@@ -42,22 +117,13 @@ describe('POST /feedback', () => {
     return response.json().predictions.map((p: { prediction_id: string }) => p.prediction_id);
   };
   const feedback = (payload: object) => app.inject({ method: 'POST', url: '/feedback', payload });
-  const stored = (): Record<string, unknown>[] => {
-    const db = new Database(logPath, { readonly: true });
-    try {
-      return db.prepare(`SELECT * FROM ${FEEDBACK_TABLE} ORDER BY prediction_id`).all() as Record<
-        string,
-        unknown
-      >[];
-    } finally {
-      db.close();
-    }
-  };
-  const storedFor = (ids: string[]) => stored().filter((row) => ids.includes(row.prediction_id as string));
+  const storedFor = async (ids: string[]) =>
+    (await query(`SELECT * FROM ${FEEDBACK_TABLE} ORDER BY prediction_id`)).filter((row) =>
+      ids.includes(row.prediction_id as string),
+    );
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'api-feedback-'));
-    logPath = join(dir, 'production', 'predictions.db');
     registry = new InMemoryRegistry();
     registry.setAlias('production', '7', await bundleWith(THRESHOLDS));
     models = new ModelSource({
@@ -68,8 +134,8 @@ describe('POST /feedback', () => {
       refreshIntervalMs: 60_000,
     });
     await models.refresh();
-    log = new ProductionLog({ path: logPath, flushIntervalMs: 5 });
-    const config = loadConfig({ DATA_DIR: join(dir, 'data'), FEEDBACK_BATCH_LIMIT: '5' });
+    let config: Config;
+    ({ log, config, query } = await backend.open(dir, { FEEDBACK_BATCH_LIMIT: '5' }, 5));
     app = await buildApp({ config, logger: quietLogger(), modelSource: models, productionLog: log });
   });
 
@@ -85,7 +151,7 @@ describe('POST /feedback', () => {
     const response = await feedback({ prediction_id: id, true_category: 'medium' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ received: 1, recorded: 1, duplicates: 0 });
-    const [row] = storedFor([id!]);
+    const [row] = await storedFor([id!]);
     expect(row).toMatchObject({ prediction_id: id, true_category: 'medium', sold_price: null });
     expect(row!.received_ts).toBeGreaterThanOrEqual(before);
   });
@@ -102,7 +168,7 @@ describe('POST /feedback', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ received: 4, recorded: 4, duplicates: 0 });
-    const byId = new Map(storedFor(ids).map((row) => [row.prediction_id, row]));
+    const byId = new Map((await storedFor(ids)).map((row) => [row.prediction_id, row]));
     expect(ids.map((id) => byId.get(id)?.true_category)).toEqual(['low', 'low', 'medium', 'high']);
     expect(byId.get(ids[3])?.sold_price).toBe(9_000_000);
   });
@@ -130,7 +196,7 @@ describe('POST /feedback', () => {
     expect(conflict.json().prediction_ids).toEqual([ids[0]]);
     expect(conflict.json().message).toContain(`${ids[0]}: stored low, sent high`);
     // Nothing half-written: the good item of the refused batch is not stored.
-    expect(storedFor([ids[2]!])).toEqual([]);
+    expect(await storedFor([ids[2]!])).toEqual([]);
 
     const inBatch = await feedback({
       feedback: [
@@ -139,7 +205,7 @@ describe('POST /feedback', () => {
       ],
     });
     expect(inBatch.statusCode).toBe(409);
-    expect(storedFor([ids[2]!])).toEqual([]);
+    expect(await storedFor([ids[2]!])).toEqual([]);
   });
 
   it('reports unknown prediction ids by id and writes nothing of the batch', async () => {
@@ -157,7 +223,7 @@ describe('POST /feedback', () => {
     expect(response.json().message).toMatch(
       /^2 unknown prediction ids: 3b241101-.*6fa459ea-.*nothing was recorded/,
     );
-    expect(storedFor([known!])).toEqual([]);
+    expect(await storedFor([known!])).toEqual([]);
   });
 
   it.each([
@@ -201,7 +267,7 @@ describe('POST /feedback', () => {
       { field: 'feedback[1].true_category', message: expect.stringMatching(/got "LOW"/) },
     ]);
     expect(bad.json().message).toMatch(/feedback\[1\]\.true_category/);
-    expect(storedFor(ids)).toEqual([]);
+    expect(await storedFor(ids)).toEqual([]);
 
     const empty = await feedback({ feedback: [] });
     expect(empty.statusCode).toBe(400);
@@ -224,7 +290,7 @@ describe('POST /feedback', () => {
 
     const ok = await feedback({ prediction_id: old, sold_price: 4_000_000 });
     expect(ok.statusCode).toBe(200);
-    expect(storedFor([old!])[0]).toMatchObject({ true_category: 'medium', sold_price: 4_000_000 });
+    expect((await storedFor([old!]))[0]).toMatchObject({ true_category: 'medium', sold_price: 4_000_000 });
 
     const noScale = await feedback({ feedback: [{ prediction_id: newer, sold_price: 4_000_000 }] });
     expect(noScale.statusCode).toBe(422);
@@ -234,21 +300,14 @@ describe('POST /feedback', () => {
     expect(noScale.json().prediction_ids).toEqual([newer]);
     expect((await feedback({ prediction_id: newer, true_category: 'high' })).statusCode).toBe(200);
 
-    const db = new Database(logPath, { readonly: true });
-    try {
-      expect(
-        db
-          .prepare(
-            `SELECT model_version, price_low, price_high FROM ${SERVED_MODELS_TABLE} ORDER BY model_version`,
-          )
-          .all(),
-      ).toEqual([
-        { model_version: '7', price_low: THRESHOLDS.low, price_high: THRESHOLDS.high },
-        { model_version: '8', price_low: null, price_high: null },
-      ]);
-    } finally {
-      db.close();
-    }
+    expect(
+      await query(
+        `SELECT model_version, price_low, price_high FROM ${SERVED_MODELS_TABLE} ORDER BY model_version`,
+      ),
+    ).toEqual([
+      { model_version: '7', price_low: THRESHOLDS.low, price_high: THRESHOLDS.high },
+      { model_version: '8', price_low: null, price_high: null },
+    ]);
   });
 
   it('documents /feedback and the prediction ids in the OpenAPI document', async () => {
@@ -262,7 +321,7 @@ describe('POST /feedback', () => {
   });
 });
 
-describe('POST /feedback on a prediction still queued', () => {
+describe.each(BACKENDS)('POST /feedback on a prediction still queued ($name)', (backend) => {
   it('commits the production log queue first and then records it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'api-feedback-queued-'));
     const registry = new InMemoryRegistry();
@@ -276,9 +335,9 @@ describe('POST /feedback on a prediction still queued', () => {
     });
     await models.refresh();
     // A flush interval far longer than the test: the row stays queued until feedback asks for it.
-    const log = new ProductionLog({ path: join(dir, 'predictions.db'), flushIntervalMs: 60_000 });
+    const { log, config } = await backend.open(dir, {}, 60_000);
     const app = await buildApp({
-      config: loadConfig({ DATA_DIR: dir }),
+      config,
       logger: quietLogger(),
       modelSource: models,
       productionLog: log,
@@ -299,7 +358,9 @@ describe('POST /feedback on a prediction still queued', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
 
+describe('POST /feedback without a production log', () => {
   it('answers 503 naming the reason when the production log is disabled', async () => {
     const app = await buildApp({
       config: loadConfig({ DATA_DIR: tmpdir() }),
@@ -323,6 +384,208 @@ describe('POST /feedback on a prediction still queued', () => {
       expect(response.json().message).toMatch(/production log is disabled/);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('POST /feedback with several API replicas on one PostgreSQL production log', () => {
+  let dir: string;
+  let url: string;
+  let registry: InMemoryRegistry;
+  const replicas: { app: ApiApp; log: ProductionLog }[] = [];
+
+  /** One API replica: its own model source, production log queue and feedback store, on the shared database. */
+  async function replica(): Promise<ApiApp> {
+    const models = new ModelSource({
+      modelName: 'HousingPriceClassifier',
+      registry,
+      localBundlePath: null,
+      readBundle: readModelBundle,
+      refreshIntervalMs: 60_000,
+    });
+    await models.refresh();
+    const log = await openProductionLog({ dataDir: dir, url, flushIntervalMs: 5 });
+    const app = await buildApp({
+      config: loadConfig({ DATA_DIR: dir, PRODUCTION_LOG_URL: url }),
+      logger: quietLogger(),
+      modelSource: models,
+      productionLog: log,
+    });
+    replicas.push({ app, log });
+    return app;
+  }
+
+  const predictOn = async (app: ApiApp, count: number): Promise<string[]> => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/predict/batch',
+      payload: Array(count).fill(EXAMPLE_LISTING),
+      headers: { 'x-log-durability': 'sync' },
+    });
+    expect(response.statusCode).toBe(200);
+    return response.json().predictions.map((p: { prediction_id: string }) => p.prediction_id);
+  };
+  const send = (app: ApiApp, payload: object) => app.inject({ method: 'POST', url: '/feedback', payload });
+  const storedFor = async (ids: string[]) =>
+    (await queryPostgres(url, `SELECT * FROM ${FEEDBACK_TABLE} ORDER BY prediction_id`)).filter((row) =>
+      ids.includes(row.prediction_id as string),
+    );
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'api-feedback-replicas-'));
+    url = await (await postgresServer()).createDatabase();
+    registry = new InMemoryRegistry();
+    registry.setAlias('production', '7', await bundleWith(THRESHOLDS));
+  });
+
+  afterAll(async () => {
+    for (const { app, log } of replicas) {
+      await app.close();
+      await log.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records through replica B the feedback on a prediction replica A answered, with A’s cut points', async () => {
+    // Both replicas start at once: the tables are created under one lock, without a catalog race.
+    const [a, b] = await Promise.all([replica(), replica()]);
+    const ids = await predictOn(a!, 2);
+    // A writes the version's cut points when it first answers; B, which has answered nothing, reads them.
+    await vi.waitFor(async () =>
+      expect(await queryPostgres(url, `SELECT model_version FROM ${SERVED_MODELS_TABLE}`)).toEqual([
+        { model_version: '7' },
+      ]),
+    );
+    const response = await send(b!, {
+      feedback: [
+        { prediction_id: ids[0], sold_price: 9_000_000 },
+        { prediction_id: ids[1], true_category: 'low' },
+      ],
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ received: 2, recorded: 2, duplicates: 0 });
+    expect((await storedFor(ids)).map((row) => [row.true_category, row.sold_price])).toEqual(
+      ids[0]! < ids[1]!
+        ? [
+            ['high', 9_000_000],
+            ['low', null],
+          ]
+        : [
+            ['low', null],
+            ['high', 9_000_000],
+          ],
+    );
+  });
+
+  it('records the same feedback sent to both replicas at once exactly once', async () => {
+    const [a, b] = replicas.map((r) => r.app);
+    for (let round = 0; round < 5; round++) {
+      const ids = await predictOn(a!, 40);
+      const body = {
+        feedback: ids.map((id, i) =>
+          i % 2 === 0
+            ? { prediction_id: id, true_category: 'medium' }
+            : { prediction_id: id, sold_price: 1_000_000 + i },
+        ),
+      };
+      const answers = await Promise.all([send(a!, body), send(b!, body), send(b!, body)]);
+      expect(answers.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+      const totals = answers.map((r) => r.json() as { recorded: number; duplicates: number });
+      expect(totals.reduce((sum, t) => sum + t.recorded, 0)).toBe(40);
+      expect(totals.reduce((sum, t) => sum + t.duplicates, 0)).toBe(80);
+      expect(await storedFor(ids)).toHaveLength(40);
+    }
+  });
+
+  it('lets one of two different values sent at once win; the other batch is a 409 and writes nothing', async () => {
+    const [a, b] = replicas.map((r) => r.app);
+    for (let round = 0; round < 5; round++) {
+      const ids = await predictOn(a!, 20);
+      const [fresh] = await predictOn(a!, 1);
+      const low = { feedback: ids.map((id) => ({ prediction_id: id, true_category: 'low' })) };
+      // The other batch also carries an id nobody else sends: it must not be written when the batch loses.
+      const high = {
+        feedback: [...ids, fresh].map((id) => ({ prediction_id: id, true_category: 'high' })),
+      };
+      const [first, second] = await Promise.all([send(a!, low), send(b!, high)]);
+      const codes = [first!.statusCode, second!.statusCode].sort();
+      expect(codes).toEqual([200, 409]);
+      const winner = first!.statusCode === 200 ? 'low' : 'high';
+      const loser = first!.statusCode === 200 ? second! : first!;
+      expect(loser.json().prediction_ids.length).toBeGreaterThan(0);
+      const rows = await storedFor([...ids, fresh!]);
+      expect(new Set(rows.map((row) => row.true_category))).toEqual(new Set([winner]));
+      expect(rows).toHaveLength(winner === 'high' ? 21 : 20);
+    }
+  });
+});
+
+describe('PostgresFeedbackStore racing another writer', () => {
+  it('turns an id another transaction inserts between lookup and insert into a duplicate or a conflict', async () => {
+    const url = await (await postgresServer()).createDatabase();
+    const log = await openProductionLog({ dataDir: tmpdir(), url, flushIntervalMs: 5 });
+    const store = await PostgresFeedbackStore.open({ url });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      const ids = ['race-a', 'race-b', 'race-c', 'race-d'];
+      for (const [i, id] of ids.entries()) {
+        log.append({
+          ts: 1_700_000_000_000 + i,
+          predictionId: id,
+          modelName: 'm',
+          modelVersion: '1',
+          modelAlias: 'production',
+          listing: EXAMPLE_LISTING,
+          prediction: 'low',
+          probabilities: { low: 0.5, medium: 0.3, high: 0.2 },
+        });
+      }
+      await log.flush();
+      const racing = async (stored: string, sent: string, alongside: string) => {
+        // The other writer holds an uncommitted row: the store's lookup cannot see it, its insert waits.
+        await other.query('BEGIN');
+        await other.query(
+          `INSERT INTO ${FEEDBACK_TABLE} (prediction_id, true_category, sold_price, received_ts) VALUES ($1, $2, NULL, 1)`,
+          [ids[0], stored],
+        );
+        const recording = store.record(
+          [
+            { predictionId: alongside, trueCategory: 'medium' },
+            { predictionId: ids[0]!, trueCategory: sent as 'low' },
+          ],
+          2,
+        );
+        await vi.waitFor(async () => {
+          const waiting = await queryPostgres(
+            url,
+            `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'`,
+          );
+          expect(waiting[0]!.n).toBe(1);
+        });
+        await other.query('COMMIT');
+        return recording;
+      };
+      expect(await racing('low', 'low', ids[1]!)).toEqual({ kind: 'recorded', recorded: 1, duplicates: 1 });
+      await other.query(`DELETE FROM ${FEEDBACK_TABLE}`);
+      const outcome = await racing('low', 'high', ids[2]!);
+      expect(outcome).toEqual({
+        kind: 'conflict',
+        conflicts: [
+          {
+            predictionId: ids[0],
+            stored: { trueCategory: 'low', soldPrice: null },
+            sent: { trueCategory: 'high', soldPrice: null },
+          },
+        ],
+      });
+      // The whole batch rolled back: the other item is not there.
+      const rows = await queryPostgres(url, `SELECT prediction_id FROM ${FEEDBACK_TABLE} ORDER BY 1`);
+      expect(rows).toEqual([{ prediction_id: ids[0] }]);
+    } finally {
+      await other.end();
+      await store.close();
+      await log.close();
     }
   });
 });

@@ -43,3 +43,15 @@ export function postgresUrlProblem(value: string): string | undefined {
   if (database === '' || database.includes('/')) return 'it names no database (/database at the end)';
   return undefined;
 }
+
+/**
+ * The message of a database client error for a message: Node reports a refused dual-stack connect
+ * as an AggregateError without one (its parts are joined), and some errors carry only a code.
+ */
+export function describeDatabaseError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return error.errors.map((e: unknown) => describeDatabaseError(e)).join('; ');
+  }
+  if (error instanceof Error) return error.message || ((error as { code?: string }).code ?? error.name);
+  return String(error);
+}

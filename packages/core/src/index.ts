@@ -22,7 +22,13 @@ export {
   InvalidDataError,
   MlopsError,
 } from './errors.js';
-export { POSTGRES_URL_SCHEMES, isPostgresUrl, postgresUrlProblem, redactUrl } from './database-url.js';
+export {
+  POSTGRES_URL_SCHEMES,
+  describeDatabaseError,
+  isPostgresUrl,
+  postgresUrlProblem,
+  redactUrl,
+} from './database-url.js';
 export { createLogger, type Logger, type LoggerSettings } from './logging.js';
 export {
   CONFIG_VARIABLES,

@@ -280,6 +280,7 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
   const performanceSection = options.performance
     ? await checkPerformance({
         dbPath: production.dbPath,
+        ...(options.productionLogUrl !== undefined ? { url: options.productionLogUrl } : {}),
         window: spec,
         profile: reference.performance,
         thresholds: options.performance.thresholds,

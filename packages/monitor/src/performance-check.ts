@@ -20,6 +20,7 @@ import {
 } from '@mlops/core/performance';
 import { confusionMatrixPlot, realizedVsEstimatedPlot } from '@mlops/plots';
 import { readPerformanceWindow, summarizeLabelDelays, type LabelDelaySummary } from './performance-window.js';
+import { readPostgresPerformanceWindow } from './performance-window-postgres.js';
 import type { ProductionWindowSpec } from './production-window.js';
 
 /** File names of the performance plots, beside the drift plots of the same check. */
@@ -61,7 +62,10 @@ export interface PerformanceSection {
 }
 
 export interface PerformanceCheckOptions {
+  /** The production log file; unused when `url` is set. */
   dbPath: string;
+  /** PRODUCTION_LOG_URL: read the window and its feedback from that PostgreSQL database instead. */
+  url?: string;
   window: ProductionWindowSpec;
   /** The version's held-out profile (the reference snapshot's `performance`). */
   profile: ModelPerformanceProfile | undefined;
@@ -77,7 +81,10 @@ export interface PerformanceCheckOptions {
 
 /** Runs the performance part of a check (see the module comment). */
 export async function checkPerformance(options: PerformanceCheckOptions): Promise<PerformanceSection> {
-  const read = readPerformanceWindow(options.dbPath, options.window);
+  const read =
+    options.url !== undefined
+      ? await readPostgresPerformanceWindow(options.url, options.window)
+      : readPerformanceWindow(options.dbPath, options.window);
   const labelDelay = summarizeLabelDelays(read.labelDelaysMs);
   const section: PerformanceSection = {
     status: options.profile ? 'evaluated' : 'no-profile',

@@ -36,7 +36,8 @@ export interface LabelDelaySummary {
   maxSeconds: number;
 }
 
-interface Row {
+/** One served row of the window with its feedback, as both readers select it. */
+export interface PerformanceRow {
   ts: number;
   prediction: string;
   p_low: number;
@@ -46,7 +47,12 @@ interface Row {
   received_ts: number | null;
 }
 
-function empty(dbPath: string, logExists: boolean, started: number): PerformanceWindowRead {
+/** An empty window read (no log, no table, or nothing served in the bounds). */
+export function emptyPerformanceWindow(
+  dbPath: string,
+  logExists: boolean,
+  started: number,
+): PerformanceWindowRead {
   return {
     dbPath,
     logExists,
@@ -64,6 +70,31 @@ function empty(dbPath: string, logExists: boolean, started: number): Performance
 const CATEGORIES = new Set<string>(PRICE_CATEGORIES);
 
 /**
+ * The query of a performance window, the same in both dialects: the served rows in the bounds, in id
+ * order (newest first with a LIMIT for `lastRows`; the caller reverses), left-joined with their feedback.
+ * @param joined whether the feedback table and the prediction_id column exist (else no truth is read)
+ * @param bind adds a parameter value and returns its placeholder (`?` or `$n`)
+ */
+export function performanceWindowSql(
+  window: ProductionWindowSpec,
+  joined: boolean,
+  bind: (value: number | string) => string,
+): string {
+  const conditions: string[] = [];
+  if (window.sinceMs !== undefined) conditions.push(`p.ts >= ${bind(window.sinceMs)}`);
+  if (window.untilMs !== undefined) conditions.push(`p.ts < ${bind(window.untilMs)}`);
+  if (window.modelVersion !== undefined) conditions.push(`p.model_version = ${bind(window.modelVersion)}`);
+  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  const truth = joined ? 'f.true_category, f.received_ts' : 'NULL AS true_category, NULL AS received_ts';
+  const join = joined ? `LEFT JOIN ${FEEDBACK_TABLE} f ON f.prediction_id = p.prediction_id` : '';
+  // The last N rows: newest first with a LIMIT, turned back into time order by the caller.
+  const order =
+    window.lastRows !== undefined ? `ORDER BY p.id DESC LIMIT ${bind(window.lastRows)}` : 'ORDER BY p.id';
+  return `SELECT p.ts, p.prediction, p.p_low, p.p_medium, p.p_high, ${truth}
+           FROM ${PRODUCTION_LOG_TABLE} p ${join} ${where} ${order}`;
+}
+
+/**
  * The served rows of `window` in the log at `dbPath`, oldest first, with their feedback. A log
  * without a feedback table (no feedback ever sent, or an older API) reads as a window with no labels.
  * @throws InvalidDataError when the file is not a readable production log
@@ -73,7 +104,7 @@ export function readPerformanceWindow(
   window: ProductionWindowSpec = {},
 ): PerformanceWindowRead {
   const started = performance.now();
-  if (!existsSync(dbPath)) return empty(dbPath, false, started);
+  if (!existsSync(dbPath)) return emptyPerformanceWindow(dbPath, false, started);
   let db: Database.Database;
   try {
     db = new Database(dbPath, { readonly: true, fileMustExist: true });
@@ -86,40 +117,20 @@ export function readPerformanceWindow(
     const tables = new Set(
       db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[],
     );
-    if (!tables.has(PRODUCTION_LOG_TABLE)) return empty(dbPath, false, started);
+    if (!tables.has(PRODUCTION_LOG_TABLE)) return emptyPerformanceWindow(dbPath, false, started);
     const columns = new Set(
       db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(PRODUCTION_LOG_TABLE) as string[],
     );
     // Rows logged before predictions had ids (or a log without feedback) simply have no truth.
     const joined = tables.has(FEEDBACK_TABLE) && columns.has('prediction_id');
-    const conditions: string[] = [];
-    const params: Record<string, number | string> = {};
-    if (window.sinceMs !== undefined) {
-      conditions.push('p.ts >= @sinceMs');
-      params.sinceMs = window.sinceMs;
-    }
-    if (window.untilMs !== undefined) {
-      conditions.push('p.ts < @untilMs');
-      params.untilMs = window.untilMs;
-    }
-    if (window.modelVersion !== undefined) {
-      conditions.push('p.model_version = @modelVersion');
-      params.modelVersion = window.modelVersion;
-    }
-    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const truth = joined ? 'f.true_category, f.received_ts' : 'NULL AS true_category, NULL AS received_ts';
-    const join = joined ? `LEFT JOIN ${FEEDBACK_TABLE} f ON f.prediction_id = p.prediction_id` : '';
-    // The last N rows: newest first with a LIMIT, turned back into time order below.
-    const order =
-      window.lastRows !== undefined ? `ORDER BY p.id DESC LIMIT ${window.lastRows}` : 'ORDER BY p.id';
-    let rows: Row[];
+    const params: (number | string)[] = [];
+    const sql = performanceWindowSql(window, joined, (value) => {
+      params.push(value);
+      return '?';
+    });
+    let rows: PerformanceRow[];
     try {
-      rows = db
-        .prepare(
-          `SELECT p.ts, p.prediction, p.p_low, p.p_medium, p.p_high, ${truth}
-           FROM ${PRODUCTION_LOG_TABLE} p ${join} ${where} ${order}`,
-        )
-        .all(params) as Row[];
+      rows = db.prepare(sql).all(...params) as PerformanceRow[];
     } catch (error) {
       throw new InvalidDataError(
         `production log ${dbPath}: cannot read the performance window: ${(error as Error).message}`,
@@ -129,25 +140,36 @@ export function readPerformanceWindow(
       );
     }
     if (window.lastRows !== undefined) rows.reverse();
-    const read = empty(dbPath, true, started);
-    for (const row of rows) {
-      if (!CATEGORIES.has(row.prediction)) continue;
-      read.probabilities.push([row.p_low, row.p_medium, row.p_high]);
-      read.predicted.push(row.prediction as PriceCategory);
-      const label =
-        row.true_category !== null && CATEGORIES.has(row.true_category) ? row.true_category : null;
-      read.truth.push(label as PriceCategory | null);
-      if (label !== null && row.received_ts !== null)
-        read.labelDelaysMs.push(Math.max(0, row.received_ts - row.ts));
-      read.firstTs = read.firstTs === null ? row.ts : Math.min(read.firstTs, row.ts);
-      read.lastTs = read.lastTs === null ? row.ts : Math.max(read.lastTs, row.ts);
-    }
-    read.rows = read.predicted.length;
-    read.readMs = performance.now() - started;
-    return read;
+    return collectPerformanceRows(rows, dbPath, started);
   } finally {
     db.close();
   }
+}
+
+/**
+ * The window read of `rows` (oldest first): rows whose prediction is not a category are skipped, a
+ * stored truth that is not a category counts as no label. Shared by the SQLite and PostgreSQL readers.
+ */
+export function collectPerformanceRows(
+  rows: readonly PerformanceRow[],
+  dbPath: string,
+  started: number,
+): PerformanceWindowRead {
+  const read = emptyPerformanceWindow(dbPath, true, started);
+  for (const row of rows) {
+    if (!CATEGORIES.has(row.prediction)) continue;
+    read.probabilities.push([row.p_low, row.p_medium, row.p_high]);
+    read.predicted.push(row.prediction as PriceCategory);
+    const label = row.true_category !== null && CATEGORIES.has(row.true_category) ? row.true_category : null;
+    read.truth.push(label as PriceCategory | null);
+    if (label !== null && row.received_ts !== null)
+      read.labelDelaysMs.push(Math.max(0, row.received_ts - row.ts));
+    read.firstTs = read.firstTs === null ? row.ts : Math.min(read.firstTs, row.ts);
+    read.lastTs = read.lastTs === null ? row.ts : Math.max(read.lastTs, row.ts);
+  }
+  read.rows = read.predicted.length;
+  read.readMs = performance.now() - started;
+  return read;
 }
 
 /** Median, 90th percentile and largest label delay, in seconds; null without labelled rows. */

@@ -23,7 +23,7 @@
  *   generate_series and looked up by primary key, like the SQLite reader.
  */
 import pg from 'pg';
-import { InvalidDataError, PRICE_CATEGORIES, redactUrl } from '@mlops/core';
+import { InvalidDataError, PRICE_CATEGORIES, describeDatabaseError, redactUrl } from '@mlops/core';
 import { CARDINALITY_COLUMN, frequencyOfCounts, type ReferenceSnapshot } from '@mlops/core/drift';
 import {
   NUMERIC_FIELDS,
@@ -57,15 +57,6 @@ const COUNTED_TEXT_FIELDS = TEXT_FIELDS.filter((f) => f !== CARDINALITY_COLUMN);
 const PARALLEL_MIN_ROWS = 150_000;
 /** Memory for the hash tables of the grouping sets, so none of them spills to a sort. */
 const WORK_MEM = '64MB';
-
-/** The connection error's text; a refused dual-stack connect is an AggregateError without a message. */
-function describeError(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return error.errors.map((e: unknown) => describeError(e)).join('; ');
-  }
-  if (error instanceof Error) return error.message || ((error as { code?: string }).code ?? error.name);
-  return String(error);
-}
 
 /** SQL filter (` AND ...`) of the window's bounds other than lastRows; pushes its values to `params`. */
 function windowFilter(window: ProductionWindowSpec, params: unknown[]): string {
@@ -136,7 +127,7 @@ export async function readPostgresProductionWindow(
   } catch (error) {
     await client.end().catch(() => undefined);
     throw new InvalidDataError(
-      `cannot read the production log at PRODUCTION_LOG_URL=${shown}: ${describeError(error)}`,
+      `cannot read the production log at PRODUCTION_LOG_URL=${shown}: ${describeDatabaseError(error)}`,
       { cause: error },
     );
   }
@@ -145,7 +136,7 @@ export async function readPostgresProductionWindow(
   } catch (error) {
     if (error instanceof InvalidDataError) throw error;
     throw new InvalidDataError(
-      `cannot read the production log at PRODUCTION_LOG_URL=${shown}: ${describeError(error)}`,
+      `cannot read the production log at PRODUCTION_LOG_URL=${shown}: ${describeDatabaseError(error)}`,
       { cause: error },
     );
   } finally {

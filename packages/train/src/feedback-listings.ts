@@ -13,6 +13,7 @@ import {
   PRODUCTION_LOG_FILE,
   PRODUCTION_LOG_TABLE,
   TEXT_FIELDS,
+  pgColumn,
   type LabelledListing,
 } from '@mlops/core/listing';
 
@@ -22,6 +23,31 @@ export const RECENT_WINDOW_SHARE = 0.2;
 /** The production log the API writes under DATA_DIR (where feedback lives beside it). */
 export function feedbackLogPath(dataDir: string): string {
   return join(dataDir, 'production', PRODUCTION_LOG_FILE);
+}
+
+/**
+ * The served listings that have feedback, with it, oldest served first. Quoted column names, so the
+ * same text runs on SQLite and PostgreSQL (whose unquoted names would fold to lower case).
+ */
+export const LABELLED_FEEDBACK_SQL = `SELECT ${[...NUMERIC_FIELDS, ...TEXT_FIELDS].map((f) => `p.${pgColumn(f)}`).join(', ')},
+  f.true_category, f.sold_price FROM ${PRODUCTION_LOG_TABLE} p
+  JOIN ${FEEDBACK_TABLE} f ON f.prediction_id = p.prediction_id ORDER BY p.ts, p.id`;
+
+/** Rows of LABELLED_FEEDBACK_SQL as training listings; a truth that is not a category is skipped. */
+export function labelledListings(rows: readonly Record<string, unknown>[]): LabelledListing[] {
+  const categories = new Set<string>(PRICE_CATEGORIES);
+  const listings: LabelledListing[] = [];
+  for (const row of rows) {
+    if (!categories.has(row.true_category as string)) continue;
+    const listing: Record<string, unknown> = {};
+    for (const f of NUMERIC_FIELDS) listing[f] = row[f] ?? null;
+    // The API stores text as sent; empty text is a missing value, as in the raw files.
+    for (const f of TEXT_FIELDS) listing[f] = row[f] === '' ? null : (row[f] ?? null);
+    listing.price_category = row.true_category as PriceCategory;
+    listing.price = typeof row.sold_price === 'number' ? row.sold_price : null;
+    listings.push(listing as unknown as LabelledListing);
+  }
+  return listings;
 }
 
 /**
@@ -44,26 +70,7 @@ export function readLabelledFeedback(path: string): LabelledListing[] {
     if (!tables.includes(PRODUCTION_LOG_TABLE) || !tables.includes(FEEDBACK_TABLE)) return [];
     const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(PRODUCTION_LOG_TABLE);
     if (!columns.includes('prediction_id')) return [];
-    const fields = [...NUMERIC_FIELDS, ...TEXT_FIELDS].map((f) => `p.${f}`).join(', ');
-    const rows = db
-      .prepare(
-        `SELECT ${fields}, f.true_category, f.sold_price FROM ${PRODUCTION_LOG_TABLE} p
-         JOIN ${FEEDBACK_TABLE} f ON f.prediction_id = p.prediction_id ORDER BY p.ts, p.id`,
-      )
-      .all() as Record<string, unknown>[];
-    const categories = new Set<string>(PRICE_CATEGORIES);
-    const listings: LabelledListing[] = [];
-    for (const row of rows) {
-      if (!categories.has(row.true_category as string)) continue;
-      const listing: Record<string, unknown> = {};
-      for (const f of NUMERIC_FIELDS) listing[f] = row[f] ?? null;
-      // The API stores text as sent; empty text is a missing value, as in the raw files.
-      for (const f of TEXT_FIELDS) listing[f] = row[f] === '' ? null : (row[f] ?? null);
-      listing.price_category = row.true_category as PriceCategory;
-      listing.price = typeof row.sold_price === 'number' ? row.sold_price : null;
-      listings.push(listing as unknown as LabelledListing);
-    }
-    return listings;
+    return labelledListings(db.prepare(LABELLED_FEEDBACK_SQL).all() as Record<string, unknown>[]);
   } catch (error) {
     throw new InvalidDataError(
       `production log ${path}: cannot read labelled feedback: ${(error as Error).message}`,

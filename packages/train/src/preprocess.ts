@@ -12,7 +12,8 @@ import { loadRawListings, type LabelledListing } from '@mlops/core/listing';
 import { DEFAULT_HOLDOUT_FRACTION, holdoutSplit } from '@mlops/core/model';
 import { listingsFingerprint } from '@mlops/core/sampling';
 import type { PreprocessResult, TrainingInput } from '@mlops/temporal';
-import { feedbackLogPath, readLabelledFeedback, splitRecentWindow } from './feedback-listings.js';
+import { splitRecentWindow } from './feedback-listings.js';
+import { readConfiguredLabelledFeedback } from './feedback-listings-postgres.js';
 import {
   MANIFEST_FILE,
   RECENT_LABELLED_FILE,
@@ -46,10 +47,10 @@ export async function preprocess(
     nBadRows += load.badRows.length;
     if (load.badRows.length > 0) logger.warn({ file, badRows: load.badRows.length }, 'rows skipped');
   }
-  // Ground truth sent back for served predictions: the newest share is held out for the promotion
+  // Ground truth sent back for served predictions (from PRODUCTION_LOG_URL when set): the newest share is held out for the promotion
   // gate, the rest is trained on (TRAIN_FEEDBACK_WEIGHT times each), labelled with its true category.
   const feedback = splitRecentWindow(
-    readLabelledFeedback(feedbackLogPath(config.DATA_DIR)),
+    await readConfiguredLabelledFeedback(config),
     config.PROMOTION_FEEDBACK_WINDOW ? config.PERFORMANCE_MIN_LABELS : Number.POSITIVE_INFINITY,
   );
   for (let copy = 0; copy < config.TRAIN_FEEDBACK_WEIGHT; copy++) listings.push(...feedback.train);

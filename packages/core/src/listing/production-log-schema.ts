@@ -125,3 +125,30 @@ CREATE INDEX IF NOT EXISTS ${PRODUCTION_LOG_TABLE}_ts ON ${PRODUCTION_LOG_TABLE}
 CREATE INDEX IF NOT EXISTS ${PRODUCTION_LOG_TABLE}_version ON ${PRODUCTION_LOG_TABLE} (model_version, ts);
 CREATE UNIQUE INDEX IF NOT EXISTS ${PRODUCTION_LOG_TABLE}_prediction_id ON ${PRODUCTION_LOG_TABLE} (prediction_id);
 `;
+
+/**
+ * FEEDBACK_DDL in PostgreSQL, beside PRODUCTION_LOG_PG_DDL when PRODUCTION_LOG_URL is set: the same
+ * columns and meaning, `received_ts` a BIGINT of epoch milliseconds. Every replica writes it; the
+ * primary key is what keeps one value per prediction under concurrent writers.
+ */
+export const FEEDBACK_PG_DDL = `
+CREATE TABLE IF NOT EXISTS ${FEEDBACK_TABLE} (
+  prediction_id TEXT PRIMARY KEY,
+  true_category TEXT NOT NULL,
+  sold_price DOUBLE PRECISION NULL,
+  received_ts BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${FEEDBACK_TABLE}_received ON ${FEEDBACK_TABLE} (received_ts);
+`;
+
+/** SERVED_MODELS_DDL in PostgreSQL: the same columns and meaning, `first_served_ts` a BIGINT of epoch ms. */
+export const SERVED_MODELS_PG_DDL = `
+CREATE TABLE IF NOT EXISTS ${SERVED_MODELS_TABLE} (
+  model_name TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  price_low DOUBLE PRECISION NULL,
+  price_high DOUBLE PRECISION NULL,
+  first_served_ts BIGINT NOT NULL,
+  PRIMARY KEY (model_name, model_version)
+);
+`;
