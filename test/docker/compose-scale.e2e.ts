@@ -35,7 +35,21 @@ const API_REPLICAS = 3;
 
 /** One SQL answer from the postgres container, as text. */
 function psql(database: string, sql: string): string {
-  return compose(['exec', '-T', 'postgres', 'psql', '-U', 'mlops', '-d', database, '-Atc', sql]).trim();
+  const password = process.env.POSTGRES_PASSWORD ?? 'mlops';
+  return compose([
+    'exec',
+    '-T',
+    '-e',
+    `PGPASSWORD=${password}`,
+    'postgres',
+    'psql',
+    '-U',
+    'mlops',
+    '-d',
+    database,
+    '-Atc',
+    sql,
+  ]).trim();
 }
 
 interface ReplicaHealth {
