@@ -3,7 +3,8 @@
  * compose files) with the classic builder, timed log lines, JSON over HTTP, the registry's
  * model versions.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -86,4 +87,31 @@ export async function modelVersions(): Promise<Map<string, string[]>> {
     `${registryUrl}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent("name='HousingPriceClassifier'")}`,
   );
   return new Map((body.model_versions ?? []).map((v) => [v.version, v.aliases ?? []]));
+}
+
+/**
+ * `mlops demo drift --seed 1` against the stack on the default ports (drifted traffic through the API,
+ * a monitoring run started at once, followed until a new version serves); its exit code and output.
+ */
+export async function runDriftDemo(dataDir: string): Promise<{ code: number | null; output: string }> {
+  const demo = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'packages/cli/src/main.ts'), 'demo', 'drift', '--seed', '1'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        API_URL: apiUrl,
+        REGISTRY_URL: registryUrl,
+        TEMPORAL_ADDRESS: '127.0.0.1:7233',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
+    },
+  );
+  let output = '';
+  demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
+  return { code, output };
 }

@@ -12,7 +12,6 @@
  * Runs as its own project (`housing-mlops-scale-e2e`) on the default ports,
  * after compose.e2e.ts. Run: `pnpm test:compose`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import {
   registryUrl,
   root,
   run,
+  runDriftDemo,
   say,
 } from './compose-harness.js';
 
@@ -149,25 +149,7 @@ describe('docker compose (scale stack) up', () => {
   });
 
   it('retrains after drifted traffic across the replicas, and every replica serves the new version', async () => {
-    const demo = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'packages/cli/src/main.ts'), 'demo', 'drift', '--seed', '1'],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          API_URL: apiUrl,
-          REGISTRY_URL: registryUrl,
-          TEMPORAL_ADDRESS: '127.0.0.1:7233',
-          DATA_DIR: demoDir,
-          LOG_LEVEL: 'warn',
-        },
-      },
-    );
-    let output = '';
-    demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    const { code, output } = await runDriftDemo(demoDir);
     expect(code, output).toBe(0);
     const newVersion = /The API now serves version (\d+)/.exec(output)?.[1];
     expect(newVersion, output).toBeDefined();

@@ -10,7 +10,6 @@
  * Base images that cannot be pulled are built locally first by
  * scripts/docker-stand-in-images.sh. Run: `pnpm test:compose`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import {
   registryUrl,
   root,
   run,
+  runDriftDemo,
   say,
 } from './compose-harness.js';
 
@@ -92,25 +92,7 @@ describe('docker compose up', () => {
   });
 
   it('retrains in the containers after drifted traffic and serves the new version', async () => {
-    const demo = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'packages/cli/src/main.ts'), 'demo', 'drift', '--seed', '1'],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          API_URL: apiUrl,
-          REGISTRY_URL: registryUrl,
-          TEMPORAL_ADDRESS: '127.0.0.1:7233',
-          DATA_DIR: demoDir,
-          LOG_LEVEL: 'warn',
-        },
-      },
-    );
-    let output = '';
-    demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    const { code, output } = await runDriftDemo(demoDir);
     expect(code, output).toBe(0);
     // The two input-drift alerts of this traffic; the estimated-performance alert may join them.
     expect(output).toMatch(/status drift, [2-9] alert\(s\)/);

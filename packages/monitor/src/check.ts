@@ -382,26 +382,34 @@ function mergePerformance(result: DriftCheckResult, section: PerformanceSection)
  * a performance section are skipped).
  */
 export function readPerformanceHistory(reportsDir: string, limit = 30): PerformanceHistoryPoint[] {
+  return recentCheckResults(reportsDir, limit).flatMap((result) =>
+    result.performance?.historyPoint ? [result.performance.historyPoint] : [],
+  );
+}
+
+/**
+ * The results (drift-check.json) of the last `limit` checks written under `reportsDir`, oldest
+ * first. Unreadable files are skipped: a check interrupted while writing leaves none.
+ */
+function recentCheckResults(reportsDir: string, limit: number): Partial<DriftCheckResult>[] {
   if (!existsSync(reportsDir)) return [];
   const stamped = readdirSync(reportsDir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && e.name !== LATEST_CHECK_FOLDER && /^\d{4}-\d{2}-\d{2}T/.test(e.name))
     .map((e) => e.name)
     .sort()
     .slice(-limit);
-  const points: PerformanceHistoryPoint[] = [];
+  const results: Partial<DriftCheckResult>[] = [];
   for (const name of stamped) {
     try {
       const result = JSON.parse(
         readFileSync(join(reportsDir, name, DRIFT_REPORT_FILES.json), 'utf8'),
       ) as Partial<DriftCheckResult>;
-      if (result.kind === DRIFT_CHECK_KIND && result.performance?.historyPoint) {
-        points.push(result.performance.historyPoint);
-      }
+      if (result.kind === DRIFT_CHECK_KIND) results.push(result);
     } catch {
-      // An interrupted check leaves no usable file.
+      // skipped, see above
     }
   }
-  return points;
+  return results;
 }
 
 /**
@@ -451,22 +459,7 @@ export function driftPlotLinks(href: (name: DriftPlotName) => string): { title: 
  * (their drift-check.json files), oldest first. Unreadable files are skipped.
  */
 export function readDriftHistory(reportsDir: string, limit = 30): DriftHistoryPoint[] {
-  if (!existsSync(reportsDir)) return [];
-  const stamped = readdirSync(reportsDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== LATEST_CHECK_FOLDER && /^\d{4}-\d{2}-\d{2}T/.test(e.name))
-    .map((e) => e.name)
-    .sort()
-    .slice(-limit);
-  const points: DriftHistoryPoint[] = [];
-  for (const name of stamped) {
-    try {
-      const result = JSON.parse(
-        readFileSync(join(reportsDir, name, DRIFT_REPORT_FILES.json), 'utf8'),
-      ) as Partial<DriftCheckResult>;
-      if (result.kind === DRIFT_CHECK_KIND && result.historyPoint) points.push(result.historyPoint);
-    } catch {
-      // A check interrupted while writing leaves no usable file; the history simply skips it.
-    }
-  }
-  return points;
+  return recentCheckResults(reportsDir, limit).flatMap((result) =>
+    result.historyPoint ? [result.historyPoint] : [],
+  );
 }
