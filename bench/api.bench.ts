@@ -11,36 +11,25 @@
  * CPU per request (from /proc) is reported too: it does not depend on what else the machine runs.
  * Writes bench/results/api.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MODEL_BUNDLE_FILE } from '@mlops/core';
-import {
-  PRODUCTION_LOG_FILE,
-  PRODUCTION_LOG_TABLE,
-  formatRawListingsCsv,
-  parseRawListingsCsv,
-  type Listing,
-} from '@mlops/core/listing';
-import { generateRawListings } from '@mlops/core/synthetic';
+import { PRODUCTION_LOG_FILE, PRODUCTION_LOG_TABLE } from '@mlops/core/listing';
+import { freePort } from '../test/support/free-port.js';
 import { writeBenchBundle } from './api-bench-model.js';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p90: number; p99: number; average: number; max: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  duration: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const autocannon = createRequire(join(root, 'package.json'))('autocannon') as Autocannon;
+import { predictLoad } from './autocannon-load.js';
+import {
+  repositoryRoot as root,
+  startBenchServer,
+  stopBenchServer,
+  type BenchServer,
+} from './bench-server.js';
+import { median } from './load-summary.js';
+import { predictRequestBodies as requestBodies } from './predict-requests.js';
+import { cpuSeconds } from './process-cpu.js';
 // better-sqlite3 is a dependency of the api package, not of the repository root.
 interface ReadonlyDatabase {
   prepare(sql: string): { get(): unknown };
@@ -68,41 +57,9 @@ const warmup = Number(values.warmup);
 const requestLogRuns = Number(values['request-log-runs']);
 
 const TARGET = { requestsPerSecond: 5000, p99Ms: 10 };
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-interface Server {
+interface Server extends BenchServer {
   name: string;
-  url: string;
-  child: ChildProcess;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitFor(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`server exited with ${child.exitCode} before ${url} answered`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
 }
 
 async function startServer(
@@ -111,64 +68,10 @@ async function startServer(
   env: Record<string, string>,
   readyPath: string,
 ): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...env,
-      PORT: String(port),
-      API_PORT: String(port),
-      API_HOST: '127.0.0.1',
-      LOG_FORMAT: 'json',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}${readyPath}`, child);
-  return { name, url, child };
+  return { name, ...(await startBenchServer(script, { ...env, LOG_FORMAT: 'json' }, readyPath)) };
 }
 
-async function stopServer(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc; null where /proc is missing. */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-/** Request bodies: synthetic listings in API form (missing values filled), cycled by autocannon. */
-function requestBodies(count: number): string[] {
-  const csv = formatRawListingsCsv(generateRawListings({ rows: count, seed: 7 }));
-  const { listings } = parseRawListingsCsv(csv);
-  return listings.map((l) => {
-    const body: Listing = {
-      GrossSquareMeters: l.GrossSquareMeters ?? 100,
-      NetSquareMeters: l.NetSquareMeters ?? 80,
-      BuildingAge: l.BuildingAge ?? 10,
-      NumberOfRooms: l.NumberOfRooms ?? 3,
-      district: l.district ?? 'unknown',
-      HeatingType: l.HeatingType ?? 'unknown',
-      StructureType: l.StructureType ?? 'unknown',
-      FloorLocation: l.FloorLocation ?? 'unknown',
-      address: l.address ?? 'unknown',
-      AdCreationDate: l.AdCreationDate ?? '2022-01',
-      Subscription: l.Subscription ?? 'free',
-    };
-    return JSON.stringify(body);
-  });
-}
+const stopServer = stopBenchServer;
 
 interface Measurement {
   server: string;
@@ -193,17 +96,7 @@ async function measure(
 ): Promise<Measurement> {
   const load = loadavg()[0]!;
   const cpuBefore = cpuSeconds(server.child.pid);
-  const result = await autocannon({
-    url: `${server.url}/predict`,
-    connections,
-    duration: seconds,
-    requests: bodies.map((body) => ({
-      method: 'POST',
-      path: '/predict',
-      body,
-      headers: { 'content-type': 'application/json' },
-    })),
-  });
+  const result = await predictLoad(server.url, bodies, connections, seconds);
   const cpuAfter = cpuSeconds(server.child.pid);
   const ok = result.requests.total - result.non2xx;
   return {
@@ -221,12 +114,6 @@ async function measure(
       cpuBefore === null || cpuAfter === null || ok === 0 ? null : ((cpuAfter - cpuBefore) / ok) * 1e6,
     loadAverage1mBefore: load,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function summarize(measurements: Measurement[]) {

@@ -17,18 +17,19 @@
  * Writes bench/results/drift-postgres.json. Usage: pnpm bench:drift-pg [--runs N] [--rows N]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PRICE_CATEGORIES } from '@mlops/core';
-import { DEFAULT_DRIFT_THRESHOLDS, buildReferenceSnapshot } from '@mlops/core/drift';
-import { RAW_COLUMNS, formatRawListingsCsv, parseRawListingsCsv, type Listing } from '@mlops/core/listing';
-import { generateRawListings } from '@mlops/core/synthetic';
+import { DEFAULT_DRIFT_THRESHOLDS } from '@mlops/core/drift';
+import type { Listing } from '@mlops/core/listing';
 import { PostgresLogStore } from '../packages/api/src/production-log-postgres.js';
 import { productionLogRow } from '../packages/api/src/production-log-row.js';
 import { runDriftCheck, type DriftCheckResult } from '../packages/monitor/src/index.js';
-import { writeProductionLog } from '../packages/monitor/test/production-log-fixture.js';
 import { startPostgres } from '../test/support/postgres-server.js';
+import { driftBenchData, loggedRow, writeSqliteProductionLog } from './drift-production-log.js';
+import { median } from './load-summary.js';
+import { machineDescription } from './machine-description.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,16 +40,7 @@ const ROWS = flag('rows', 1_000_000);
 const TARGET_MS = 5000;
 const BATCH = 10_000;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 const round1 = (v: number) => Math.round(v * 10) / 10;
-
-function load(rows: number, seed: number) {
-  return parseRawListingsCsv(formatRawListingsCsv(generateRawListings({ rows, seed }), RAW_COLUMNS)).listings;
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'drift-pg-bench-'));
@@ -56,14 +48,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   try {
     console.log('building the reference (16,000 rows, seed 1) and 50,000 production listings (seed 2)...');
-    const train = load(16_000, 1);
-    const reference = buildReferenceSnapshot(
-      train,
-      train.map((l) => l.price_category),
-    );
-    const pool = load(50_000, 2);
-    const start = Date.UTC(2024, 0, 1);
-    const rowAt = (i: number) => pool[i % pool.length]!;
+    const { reference, pool } = driftBenchData();
 
     const url = await server.createDatabase();
     const store = await PostgresLogStore.open({ url });
@@ -72,10 +57,10 @@ async function main(): Promise<void> {
       const rows = [];
       const seqs = [];
       for (let i = from; i < Math.min(ROWS, from + BATCH); i++) {
-        const listing = rowAt(i);
+        const { listing, ts } = loggedRow(pool, i);
         rows.push(
           productionLogRow({
-            ts: start + i * 100,
+            ts,
             predictionId: `bench-${i}`,
             modelName: 'HousingPriceClassifier',
             modelVersion: '1',
@@ -103,15 +88,7 @@ async function main(): Promise<void> {
     console.log(`${ROWS} rows logged into PostgreSQL in ${loadSeconds.toFixed(1)} s (untimed)`);
 
     const sqliteDir = join(dir, 'sqlite');
-    writeProductionLog(
-      join(sqliteDir, 'production', 'predictions.db'),
-      (function* () {
-        for (let i = 0; i < ROWS; i++) {
-          const listing = rowAt(i);
-          yield { listing, prediction: listing.price_category, ts: start + i * 100 };
-        }
-      })(),
-    );
+    writeSqliteProductionLog(join(sqliteDir, 'production', 'predictions.db'), pool, ROWS);
 
     let now = Date.UTC(2024, 5, 1);
     const check = (backend: 'postgresql' | 'sqlite'): Promise<DriftCheckResult> => {
@@ -150,16 +127,9 @@ async function main(): Promise<void> {
         'drift check over the PostgreSQL production log: read window in SQL + statistics + 4 plots + reports',
       command: 'pnpm bench:drift-pg',
       date: new Date().toISOString(),
-      machine: {
-        cpu: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
-        memory_gb: Math.round(totalmem() / 2 ** 30),
-        platform: `${platform()} ${release()}`,
-        node: process.version,
+      machine: machineDescription(loadBefore, {
         postgres: 'Debian PostgreSQL 15, durable (fsync on), shared_buffers 128MB, on the same machine',
-        load_average_before: loadBefore.map((l) => Math.round(l * 100) / 100),
-        load_average_after: loadavg().map((l) => Math.round(l * 100) / 100),
-      },
+      }),
       rows: ROWS,
       table_mb: Math.round(tableBytes / 2 ** 20),
       runs: RUNS,

@@ -17,16 +17,14 @@
  * Writes bench/results/drift.json. Usage: pnpm bench:drift [--runs N] [--baseline-runs N]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_DRIFT_THRESHOLDS, buildReferenceSnapshot, evaluateDrift } from '@mlops/core/drift';
-import { RAW_COLUMNS, formatRawListingsCsv, parseRawListingsCsv } from '@mlops/core/listing';
-import { generateRawListings } from '@mlops/core/synthetic';
+import { DEFAULT_DRIFT_THRESHOLDS, evaluateDrift } from '@mlops/core/drift';
 import { readDriftHistory, runDriftCheck, type DriftCheckResult } from '../packages/monitor/src/index.js';
-import {
-  summarizeProductionLogPlainly,
-  writeProductionLog,
-} from '../packages/monitor/test/production-log-fixture.js';
+import { summarizeProductionLogPlainly } from '../packages/monitor/test/production-log-fixture.js';
+import { driftBenchData, writeSqliteProductionLog } from './drift-production-log.js';
+import { median } from './load-summary.js';
+import { machineDescription } from './machine-description.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,16 +37,6 @@ const SIZES = [
   { rows: 1_000_000, targetMs: 2000 },
 ];
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function load(rows: number, seed: number) {
-  return parseRawListingsCsv(formatRawListingsCsv(generateRawListings({ rows, seed }), RAW_COLUMNS)).listings;
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'drift-bench-'));
   const loadBefore = loadavg();
@@ -56,26 +44,12 @@ async function main(): Promise<void> {
     console.log(
       'building the reference (16,000 synthetic rows, seed 1) and 50,000 production listings (seed 2)...',
     );
-    const train = load(16_000, 1);
-    const reference = buildReferenceSnapshot(
-      train,
-      train.map((l) => l.price_category),
-    );
-    const pool = load(50_000, 2);
+    const { reference, pool } = driftBenchData();
     const results = [];
     for (const { rows, targetMs } of SIZES) {
       const dataDir = join(dir, `rows-${rows}`);
-      const start = Date.UTC(2024, 0, 1);
       const buildStarted = performance.now();
-      writeProductionLog(
-        join(dataDir, 'production', 'predictions.db'),
-        (function* () {
-          for (let i = 0; i < rows; i++) {
-            const listing = pool[i % pool.length]!;
-            yield { listing, prediction: listing.price_category, ts: start + i * 100 };
-          }
-        })(),
-      );
+      writeSqliteProductionLog(join(dataDir, 'production', 'predictions.db'), pool, rows);
       console.log(
         `${rows} rows logged in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (untimed)`,
       );
@@ -149,15 +123,7 @@ async function main(): Promise<void> {
       benchmark: 'drift check: read window + all statistics + 4 plots + reports',
       command: 'pnpm bench:drift',
       date: new Date().toISOString(),
-      machine: {
-        cpu: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
-        memory_gb: Math.round(totalmem() / 2 ** 30),
-        platform: `${platform()} ${release()}`,
-        node: process.version,
-        load_average_before: loadBefore.map((l) => Math.round(l * 100) / 100),
-        load_average_after: loadavg().map((l) => Math.round(l * 100) / 100),
-      },
+      machine: machineDescription(loadBefore),
       reference_rows: reference.rows,
       results,
     };

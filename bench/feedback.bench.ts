@@ -18,11 +18,9 @@
  * Every request must answer 200 and every item be recorded. Medians over rounds; writes
  * bench/results/feedback.json (feedback-postgres.json for PostgreSQL).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MODEL_BUNDLE_FILE, PRICE_CATEGORIES } from '@mlops/core';
 import {
@@ -33,9 +31,18 @@ import {
 } from '@mlops/core/listing';
 import { saveBundle, trainModel } from '@mlops/core/model';
 import { generateRawListings } from '@mlops/core/synthetic';
+import { freePort } from '../test/support/free-port.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
+import {
+  API_MAIN,
+  repositoryRoot as root,
+  startBenchServer,
+  stopBenchServer,
+  type BenchServer,
+} from './bench-server.js';
+import { median } from './load-summary.js';
+import { apiListing } from './predict-requests.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
@@ -60,53 +67,20 @@ const singles = Number(values.single);
 const connections = Number(values.connections);
 const TARGET_ROWS_PER_SECOND = 5000;
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 async function startApi(
   dataDir: string,
   modelDir: string,
   productionLogUrl: string | undefined,
-): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/api/src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      MODEL_DIR: modelDir,
-      // Nothing listens there: the API serves the local bundle.
-      REGISTRY_URL: `http://127.0.0.1:${await freePort()}`,
-      API_PORT: String(port),
-      API_HOST: '127.0.0.1',
-      API_BATCH_LIMIT: String(batchSize),
-      LOG_LEVEL: 'warn',
-      ...(productionLogUrl ? { PRODUCTION_LOG_URL: productionLogUrl } : {}),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+): Promise<BenchServer> {
+  return startBenchServer(API_MAIN, {
+    DATA_DIR: dataDir,
+    MODEL_DIR: modelDir,
+    // Nothing listens there: the API serves the local bundle.
+    REGISTRY_URL: `http://127.0.0.1:${await freePort()}`,
+    API_BATCH_LIMIT: String(batchSize),
+    LOG_LEVEL: 'warn',
+    ...(productionLogUrl ? { PRODUCTION_LOG_URL: productionLogUrl } : {}),
   });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/ready`)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('API did not get ready within 60 s');
 }
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<unknown> {
@@ -137,12 +111,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-feedback-'));
   const csv = formatRawListingsCsv(generateRawListings({ rows: 4000, seed: 11 }));
@@ -158,19 +126,7 @@ async function main(): Promise<void> {
   });
   const modelDir = join(work, 'models');
   await saveBundle(join(modelDir, MODEL_BUNDLE_FILE), bundle);
-  const bodies: Listing[] = listings.slice(0, batchSize).map((l) => ({
-    GrossSquareMeters: l.GrossSquareMeters ?? 100,
-    NetSquareMeters: l.NetSquareMeters ?? 80,
-    BuildingAge: l.BuildingAge ?? 10,
-    NumberOfRooms: l.NumberOfRooms ?? 3,
-    district: l.district ?? 'unknown',
-    HeatingType: l.HeatingType ?? 'unknown',
-    StructureType: l.StructureType ?? 'unknown',
-    FloorLocation: l.FloorLocation ?? 'unknown',
-    address: l.address ?? 'unknown',
-    AdCreationDate: l.AdCreationDate ?? '2022-01',
-    Subscription: l.Subscription ?? 'free',
-  }));
+  const bodies: Listing[] = listings.slice(0, batchSize).map(apiListing);
   const predictBody = JSON.stringify(bodies);
 
   const postgres: PostgresServer | null = onPostgres ? await startPostgres({ durable: true }) : null;
@@ -228,9 +184,7 @@ async function main(): Promise<void> {
       );
       rounds.push(measured);
     } finally {
-      const exited = new Promise((resolve) => api.child.once('exit', resolve));
-      api.child.kill('SIGTERM');
-      await exited;
+      await stopBenchServer(api);
     }
   }
   await postgres?.stop();

@@ -22,37 +22,29 @@
  *
  *   pnpm bench:log-pg [--rounds 3] [--seconds 8] [--connections 10]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { MODEL_BUNDLE_FILE } from '@mlops/core';
-import {
-  PRODUCTION_LOG_TABLE,
-  formatRawListingsCsv,
-  parseRawListingsCsv,
-  type Listing,
-} from '@mlops/core/listing';
-import { generateRawListings } from '@mlops/core/synthetic';
+import { PRODUCTION_LOG_TABLE } from '@mlops/core/listing';
 import { freePort } from '../test/support/free-port.js';
 import { startPostgres } from '../test/support/postgres-server.js';
 import { writeBenchBundle } from './api-bench-model.js';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const autocannon = createRequire(join(root, 'package.json'))('autocannon') as Autocannon;
+import { autocannon, predictLoad } from './autocannon-load.js';
+import {
+  API_MAIN,
+  repositoryRoot as root,
+  startBenchServer,
+  stopBenchServer as stopApi,
+  type BenchServer as Server,
+} from './bench-server.js';
+import { median } from './load-summary.js';
+import { machineDescription } from './machine-description.js';
+import { predictRequestBodies as requestBodies } from './predict-requests.js';
+import { cpuSeconds } from './process-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -64,26 +56,6 @@ const { values } = parseArgs({
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** CPU seconds (user + system) a process has used, from /proc; null where /proc is missing. */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface LogHealth {
   backend: string;
@@ -99,63 +71,8 @@ async function logHealth(url: string): Promise<LogHealth> {
   return body.productionLog;
 }
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-}
-
-async function startApi(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'packages', 'api', 'src', 'main.ts')],
-    {
-      cwd: root,
-      env: { ...process.env, ...env, API_HOST: '127.0.0.1', API_PORT: String(port), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`api exited with ${child.exitCode} on start`);
-    try {
-      if ((await fetch(`${url}/ready`)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url}/ready not 200 within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function stopApi(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
-}
-
-function requestBodies(count: number): string[] {
-  const { listings } = parseRawListingsCsv(
-    formatRawListingsCsv(generateRawListings({ rows: count, seed: 7 })),
-  );
-  return listings.map((l) => {
-    const body: Listing = {
-      GrossSquareMeters: l.GrossSquareMeters ?? 100,
-      NetSquareMeters: l.NetSquareMeters ?? 80,
-      BuildingAge: l.BuildingAge ?? 10,
-      NumberOfRooms: l.NumberOfRooms ?? 3,
-      district: l.district ?? 'unknown',
-      HeatingType: l.HeatingType ?? 'unknown',
-      StructureType: l.StructureType ?? 'unknown',
-      FloorLocation: l.FloorLocation ?? 'unknown',
-      address: l.address ?? 'unknown',
-      AdCreationDate: l.AdCreationDate ?? '2022-01',
-      Subscription: l.Subscription ?? 'free',
-    };
-    return JSON.stringify(body);
-  });
+function startApi(env: Record<string, string>): Promise<Server> {
+  return startBenchServer(API_MAIN, { ...env, LOG_LEVEL: 'warn' });
 }
 
 /** Runs one feeder process and returns its counters. */
@@ -207,21 +124,7 @@ async function loadBoth(servers: Server[], bodies: string[]) {
     }
   })();
   const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid));
-  const results = await Promise.all(
-    servers.map((s) =>
-      autocannon({
-        url: `${s.url}/predict`,
-        connections: CONNECTIONS,
-        duration: SECONDS,
-        requests: bodies.map((body) => ({
-          method: 'POST',
-          path: '/predict',
-          body,
-          headers: { 'content-type': 'application/json' },
-        })),
-      }),
-    ),
-  );
+  const results = await Promise.all(servers.map((s) => predictLoad(s.url, bodies, CONNECTIONS, SECONDS)));
   const cpuAfter = servers.map((s) => cpuSeconds(s.child.pid));
   sampling = false;
   await sampler;
@@ -340,16 +243,9 @@ async function main(): Promise<void> {
       benchmark: 'production log into PostgreSQL from 2 replicas',
       command: 'pnpm bench:log-pg',
       date: new Date().toISOString(),
-      machine: {
-        cpu: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
-        memory_gb: Math.round(totalmem() / 2 ** 30),
-        platform: `${platform()} ${release()}`,
-        node: process.version,
+      machine: machineDescription(loadBefore, {
         postgres: 'Debian PostgreSQL 15, durable (fsync on), on the same machine',
-        load_average_before: loadBefore.map((l) => Math.round(l * 100) / 100),
-        load_average_after: loadavg().map((l) => Math.round(l * 100) / 100),
-      },
+      }),
       settings: { rounds: ROUNDS, seconds: SECONDS, connectionsPerApi: CONNECTIONS },
       model,
       writerCapacity: {

@@ -22,17 +22,21 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, freemem, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../test/support/free-port.js';
 import { startPostgres } from '../test/support/postgres-server.js';
-import { median, summarise, type Autocannon, type LoadSummary } from './load-summary.js';
+import { autocannon, logMetricRequest } from './autocannon-load.js';
+import { median, summarise, type LoadSummary } from './load-summary.js';
+import { registryMachineDescription } from './machine-description.js';
+import { mlflowServerArgs } from './mlflow-server.js';
+import { startRegistryServer, waitUntilServing } from './registry-server.js';
+import type { BenchServer } from './bench-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const autocannon = createRequire(join(root, 'package.json'))('autocannon') as Autocannon;
 
 const { values } = parseArgs({
   options: {
@@ -51,54 +55,11 @@ const MLFLOW_VENV =
   process.env.MLOPS_MLFLOW_SERVER_VENV ?? join(homedir(), '.cache', 'mlops', 'mlflow-server-venv');
 const TARGET = { ratioToMlflow: 10, p99Ms: 50 };
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-}
-
-async function waitUntilServing(
-  url: string,
-  child: ChildProcess,
-  seconds: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} on start`);
-    try {
-      if ((await fetch(`${url}/api/2.0/mlflow/experiments/get?experiment_id=0`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not start within ${seconds} s`);
-}
+type Server = BenchServer;
 
 /** Our registry (src/main.ts) on the given PostgreSQL database. */
-async function startRegistry(databaseUrl: string, dir: string): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'packages', 'registry', 'src', 'main.ts')],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        REGISTRY_PORT: String(port),
-        REGISTRY_HOST: '127.0.0.1',
-        REGISTRY_DB: databaseUrl,
-        REGISTRY_ARTIFACT_ROOT: join(dir, 'mlruns'),
-        REGISTRY_TOKEN: '',
-        LOG_LEVEL: 'warn',
-        LOG_FORMAT: 'json',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilServing(url, child, 30, 'the registry');
-  return { url, child };
+function startRegistry(databaseUrl: string, dir: string): Promise<Server> {
+  return startRegistryServer(databaseUrl, dir, 30);
 }
 
 /** The MLflow server virtualenv's `mlflow`, installing it when asked; undefined with the reason otherwise. */
@@ -125,25 +86,11 @@ async function startMlflow(bin: string, databaseUrl: string, dir: string): Promi
   const folder = join(dir, 'mlflow-server');
   mkdirSync(folder, { recursive: true });
   const backend = databaseUrl.replace(/^postgresql:/, 'postgresql+psycopg2:');
-  const child = spawn(
-    bin,
-    [
-      'server',
-      '--backend-store-uri',
-      backend,
-      '--artifacts-destination',
-      join(folder, 'artifacts'),
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--workers',
-      '2',
-      '--uvicorn-opts',
-      '--no-access-log',
-    ],
-    { cwd: folder, detached: true, stdio: 'ignore' },
-  );
+  const child = spawn(bin, mlflowServerArgs(backend, folder, port), {
+    cwd: folder,
+    detached: true,
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     // Its first start runs MLflow's own schema migrations.
@@ -181,26 +128,8 @@ async function logMetricLoad(
   clients: number,
   seconds: number,
 ): Promise<LoadSummary> {
-  let step = 0;
-  const request = {
-    method: 'POST',
-    path: '/api/2.0/mlflow/runs/log-metric',
-    headers: { 'content-type': 'application/json' },
-    setupRequest: (r: Record<string, unknown>) => {
-      step += 1;
-      return {
-        ...r,
-        body: JSON.stringify({
-          run_id: runId,
-          key: `m${step % 8}`,
-          value: step / 7,
-          timestamp: Date.now(),
-          step,
-        }),
-      };
-    },
-  };
-  return summarise(await autocannon({ url, connections: clients, duration: seconds, requests: [request] }));
+  const requests = [logMetricRequest(runId)];
+  return summarise(await autocannon({ url, connections: clients, duration: seconds, requests }));
 }
 
 function medianRound(list: LoadSummary[]): LoadSummary {
@@ -298,13 +227,7 @@ async function main(): Promise<void> {
       command: 'pnpm bench:registry:pg',
       date: started,
       machine: {
-        cpu: cpus()[0]?.model,
-        cores: cpus().length,
-        memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
-        freeMemoryGiB: Number((freemem() / 2 ** 30).toFixed(1)),
-        loadAverage: loadavg(),
-        os: `${process.platform} ${release()}`,
-        node: process.version,
+        ...registryMachineDescription(),
         postgres: server,
         postgresSettings: 'durable: fsync on, synchronous_commit on (startPostgres({ durable: true }))',
         pg: JSON.parse(

@@ -20,19 +20,24 @@
  * Targets (issue 3): log-metric >= 2,000 req/s with p99 <= 50 ms; search <= 100 ms.
  * Writes bench/results/registry.json.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { cpus, freemem, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { median, summarise, type Autocannon } from './load-summary.js';
+import { freePort } from '../test/support/free-port.js';
+import { autocannon, logMetricRequest } from './autocannon-load.js';
+import { median, summarise } from './load-summary.js';
+import { registryMachineDescription } from './machine-description.js';
+import { mlflowServerArgs } from './mlflow-server.js';
+import { startRegistryServer } from './registry-server.js';
+import type { BenchServer } from './bench-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const autocannon = createRequire(join(root, 'package.json'))('autocannon') as Autocannon;
 // better-sqlite3 is a dependency of the registry package, not of the repository root.
 const registryRequire = createRequire(join(root, 'packages', 'registry', 'package.json'));
 /** The few better-sqlite3 calls used here (its types resolve only inside the registry package). */
@@ -70,49 +75,9 @@ const searchSamples = Number(values['search-samples']);
 
 const TARGET = { logMetricRequestsPerSecond: 2000, logMetricP99Ms: 50, searchMs: 100 };
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'packages', 'registry', 'src', 'main.ts')],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        REGISTRY_PORT: String(port),
-        REGISTRY_HOST: '127.0.0.1',
-        REGISTRY_DB: join(dir, 'registry.db'),
-        REGISTRY_ARTIFACT_ROOT: join(dir, 'mlruns'),
-        REGISTRY_TOKEN: '',
-        LOG_LEVEL: 'warn',
-        LOG_FORMAT: 'json',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i += 1) {
-    try {
-      if ((await fetch(`${url}/api/2.0/mlflow/experiments/get?experiment_id=0`)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the registry did not start within 20 s');
+/** The registry on a SQLite store in `dir`. */
+function startServer(dir: string): Promise<BenchServer> {
+  return startRegistryServer(join(dir, 'registry.db'), dir, 20);
 }
 
 async function call<T>(url: string, endpoint: string, body: unknown): Promise<T> {
@@ -189,25 +154,11 @@ async function mlflowServerBaseline(dir: string): Promise<Record<string, unknown
   const folder = join(dir, 'mlflow-server');
   mkdirSync(folder, { recursive: true });
   // Its own process group, so the uvicorn workers and job consumers it starts stop with it.
-  const child = spawn(
-    mlflowBin,
-    [
-      'server',
-      '--backend-store-uri',
-      `sqlite:///${join(folder, 'mlflow.db')}`,
-      '--artifacts-destination',
-      join(folder, 'artifacts'),
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--workers',
-      '2',
-      '--uvicorn-opts',
-      '--no-access-log',
-    ],
-    { cwd: folder, detached: true, stdio: 'ignore' },
-  );
+  const child = spawn(mlflowBin, mlflowServerArgs(`sqlite:///${join(folder, 'mlflow.db')}`, folder, port), {
+    cwd: folder,
+    detached: true,
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     let ready = false;
@@ -226,25 +177,7 @@ async function mlflowServerBaseline(dir: string): Promise<Record<string, unknown
     const { run } = await call<{ run: { info: { run_id: string } } }>(url, 'runs/create', {
       experiment_id: '0',
     });
-    let step = 0;
-    const request = {
-      method: 'POST',
-      path: '/api/2.0/mlflow/runs/log-metric',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (r: Record<string, unknown>) => {
-        step += 1;
-        return {
-          ...r,
-          body: JSON.stringify({
-            run_id: run.info.run_id,
-            key: `m${step % 8}`,
-            value: step / 7,
-            timestamp: Date.now(),
-            step,
-          }),
-        };
-      },
-    };
+    const request = logMetricRequest(run.info.run_id);
     await autocannon({ url, connections: 8, duration: 3, requests: [request] });
     // At our 50 connections its workers contend for the SQLite write lock and it can collapse;
     // 8 connections is closer to its best, so both are reported and the ratio uses the better one.
@@ -302,25 +235,7 @@ async function main(): Promise<void> {
     ).experiment_id;
     await seedRuns(url, uiExperiment, 50);
 
-    let step = 0;
-    const logMetricRequest = {
-      method: 'POST',
-      path: '/api/2.0/mlflow/runs/log-metric',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (request: Record<string, unknown>) => {
-        step += 1;
-        return {
-          ...request,
-          body: JSON.stringify({
-            run_id: runId,
-            key: `m${step % 8}`,
-            value: step / 7,
-            timestamp: Date.now(),
-            step,
-          }),
-        };
-      },
-    };
+    const hammer = logMetricRequest(runId);
     const uiRequests = [
       { method: 'GET', path: '/' },
       {
@@ -338,7 +253,7 @@ async function main(): Promise<void> {
     console.log(
       `warm-up (3 s), then ${rounds} rounds of ceiling ${ceilingDuration} s / log-metric ${duration} s`,
     );
-    await autocannon({ url, connections, duration: 3, requests: [logMetricRequest] });
+    await autocannon({ url, connections, duration: 3, requests: [hammer] });
     const ceilingRounds = [];
     const metricRounds = [];
     const uiRounds = [];
@@ -350,7 +265,7 @@ async function main(): Promise<void> {
       });
       ceilingRounds.push(summarise(ceiling));
       const [metrics, ui] = await Promise.all([
-        autocannon({ url, connections, duration, requests: [logMetricRequest] }),
+        autocannon({ url, connections, duration, requests: [hammer] }),
         autocannon({ url, connections: uiConnections, duration, requests: uiRequests }),
       ]);
       metricRounds.push(summarise(metrics));
@@ -434,13 +349,7 @@ async function main(): Promise<void> {
       command: 'pnpm bench:registry',
       date: started,
       machine: {
-        cpu: cpus()[0]?.model,
-        cores: cpus().length,
-        memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
-        freeMemoryGiB: Number((freemem() / 2 ** 30).toFixed(1)),
-        loadAverage: loadavg(),
-        os: `${process.platform} ${release()}`,
-        node: process.version,
+        ...registryMachineDescription(),
         fastify: JSON.parse(readFileSync(registryRequire.resolve('fastify/package.json'), 'utf8')).version,
         betterSqlite3: JSON.parse(
           readFileSync(registryRequire.resolve('better-sqlite3/package.json'), 'utf8'),
