@@ -69,6 +69,21 @@ function replicaHealth(): ReplicaHealth[] {
   return answers;
 }
 
+/**
+ * Waits (each replica polls the registry on its own, every MODEL_REFRESH_SECONDS) until every API
+ * replica serves `version` under the production alias; returns what each serves at the end.
+ */
+async function waitForReplicasServing(version: string, timeoutMs = 60_000): Promise<(string | undefined)[]> {
+  const deadline = Date.now() + timeoutMs;
+  let served: (string | undefined)[] = [];
+  while (Date.now() < deadline) {
+    served = replicaHealth().map((h) => (h.model?.alias === 'production' ? h.model.version : h.model?.alias));
+    if (served.every((v) => v === version)) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return served;
+}
+
 async function predict(): Promise<{
   status: number;
   body: { prediction_id?: string; model_version: string };
@@ -126,6 +141,9 @@ describe('docker compose (scale stack) up', () => {
       "echo 'fs.ls -l /buckets/mlruns/artifacts' | weed shell -master=127.0.0.1:9333",
     ]);
     expect(bucketObjects).toMatch(/\S/);
+    // Each replica may start on the bundle the train container left in the models volume, then
+    // takes the registry's production version at its next poll.
+    expect(await waitForReplicasServing('1')).toEqual(Array(API_REPLICAS).fill('1'));
   });
 
   it('spreads predictions over the three API replicas into one PostgreSQL table, each row once', async () => {
@@ -138,6 +156,11 @@ describe('docker compose (scale stack) up', () => {
     }
     const after = Number(psql('production', 'SELECT count(*) FROM predictions'));
     expect(after - before).toBe(90);
+    expect(ids.size).toBe(90);
+    const quoted = [...ids].map((id) => `'${id}'`).join(',');
+    expect(
+      Number(psql('production', `SELECT count(*) FROM predictions WHERE prediction_id IN (${quoted})`)),
+    ).toBe(90);
     const health = replicaHealth();
     for (const replica of health) {
       expect(replica.productionLog.appended, JSON.stringify(health)).toBeGreaterThan(0);
@@ -154,14 +177,6 @@ describe('docker compose (scale stack) up', () => {
     const newVersion = /The API now serves version (\d+)/.exec(output)?.[1];
     expect(newVersion, output).toBeDefined();
     say(`drift -> retraining -> version ${newVersion}`);
-    // Each replica polls the registry on its own; give them the refresh interval.
-    const deadline = Date.now() + 60_000;
-    let versions: (string | undefined)[] = [];
-    while (Date.now() < deadline) {
-      versions = replicaHealth().map((h) => h.model?.version);
-      if (versions.every((v) => v === newVersion)) break;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-    expect(versions).toEqual(Array(API_REPLICAS).fill(newVersion));
+    expect(await waitForReplicasServing(newVersion!)).toEqual(Array(API_REPLICAS).fill(newVersion));
   });
 });
