@@ -8,9 +8,9 @@ import { PRODUCTION_LOG_TABLE, EXAMPLE_LISTING } from '@mlops/core/listing';
 import { buildApp, type ApiApp } from '../src/app.js';
 import { ModelSource } from '../src/model-source.js';
 import { ProductionLog } from '../src/production-log.js';
-import { InMemoryRegistry } from './rule-bundles.js';
 import { readModelBundle } from '../src/model-loading.js';
 import { trainedBundle } from './trained-bundles.js';
+import { servingModel } from './serving-model.js';
 
 /** The old service's documented example body. */
 const example = EXAMPLE_LISTING;
@@ -22,22 +22,12 @@ const quietLogger = () => createLogger({ name: 'api-test', level: 'silent' });
 describe('prediction API', () => {
   let dir: string;
   let app: ApiApp;
-  let registry: InMemoryRegistry;
   let models: ModelSource;
   let log: ProductionLog;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'api-app-'));
-    registry = new InMemoryRegistry();
-    registry.setAlias('production', '7', await trainedBundle());
-    models = new ModelSource({
-      modelName: 'HousingPriceClassifier',
-      registry,
-      localBundlePath: null,
-      readBundle: readModelBundle,
-      refreshIntervalMs: 60_000,
-    });
-    await models.refresh();
+    ({ models } = await servingModel(await trainedBundle(), '7'));
     log = new ProductionLog({ path: join(dir, 'production', 'predictions.db'), flushIntervalMs: 5 });
     const config = loadConfig({ DATA_DIR: join(dir, 'data'), API_BATCH_LIMIT: '5', API_BODY_LIMIT: '4096' });
     app = await buildApp({ config, logger: quietLogger(), modelSource: models, productionLog: log });
@@ -403,16 +393,7 @@ describe('prediction API', () => {
 describe('prediction API whose production log cannot commit', () => {
   it('refuses a durable request with 503 instead of answering without the row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'api-nolog-'));
-    const registry = new InMemoryRegistry();
-    registry.setAlias('production', '1', await trainedBundle());
-    const models = new ModelSource({
-      modelName: 'HousingPriceClassifier',
-      registry,
-      localBundlePath: null,
-      readBundle: readModelBundle,
-      refreshIntervalMs: 60_000,
-    });
-    await models.refresh();
+    const { models } = await servingModel(await trainedBundle(), '1');
     const log = new ProductionLog({ path: join(dir, 'predictions.db') });
     await log.close();
     const app = await buildApp({

@@ -15,6 +15,7 @@ import { PostgresFeedbackStore } from '../src/postgres-feedback-store.js';
 import { startPostgres, type PostgresServer } from '../../../test/support/postgres-server.js';
 import { InMemoryRegistry } from './rule-bundles.js';
 import { trainedBundle } from './trained-bundles.js';
+import { servingModel } from './serving-model.js';
 
 const THRESHOLDS = { low: 2_000_000, high: 5_000_000 };
 const quietLogger = () => createLogger({ name: 'feedback-test', level: 'silent' });
@@ -124,16 +125,7 @@ describe.each(BACKENDS)('POST /feedback with the production log in $name', (back
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'api-feedback-'));
-    registry = new InMemoryRegistry();
-    registry.setAlias('production', '7', await bundleWith(THRESHOLDS));
-    models = new ModelSource({
-      modelName: 'HousingPriceClassifier',
-      registry,
-      localBundlePath: null,
-      readBundle: readModelBundle,
-      refreshIntervalMs: 60_000,
-    });
-    await models.refresh();
+    ({ registry, models } = await servingModel(await bundleWith(THRESHOLDS), '7'));
     let config: Config;
     ({ log, config, query } = await backend.open(dir, { FEEDBACK_BATCH_LIMIT: '5' }, 5));
     app = await buildApp({ config, logger: quietLogger(), modelSource: models, productionLog: log });
@@ -324,16 +316,7 @@ describe.each(BACKENDS)('POST /feedback with the production log in $name', (back
 describe.each(BACKENDS)('POST /feedback on a prediction still queued ($name)', (backend) => {
   it('commits the production log queue first and then records it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'api-feedback-queued-'));
-    const registry = new InMemoryRegistry();
-    registry.setAlias('production', '3', await bundleWith(THRESHOLDS));
-    const models = new ModelSource({
-      modelName: 'HousingPriceClassifier',
-      registry,
-      localBundlePath: null,
-      readBundle: readModelBundle,
-      refreshIntervalMs: 60_000,
-    });
-    await models.refresh();
+    const { models } = await servingModel(await bundleWith(THRESHOLDS), '3');
     // A flush interval far longer than the test: the row stays queued until feedback asks for it.
     const { log, config } = await backend.open(dir, {}, 60_000);
     const app = await buildApp({

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig } from '@mlops/core';
 import { EXAMPLE_LISTING, LISTING_FIELDS, NUMERIC_FIELDS, TEXT_FIELDS } from '@mlops/core/listing';
-import { readModelBundle } from '../src/model-loading.js';
-import { ModelSource } from '../src/model-source.js';
 import { startApi, type RunningApi } from '../src/server.js';
-import { InMemoryRegistry } from './rule-bundles.js';
 import { trainedBundle } from './trained-bundles.js';
+import { servingModel } from './serving-model.js';
 
 /**
  * Bodies a fuzzer or an attacker sends, over real HTTP: each must get a JSON 4xx that names the wrong
@@ -66,16 +64,7 @@ describe('prediction API under hostile input', () => {
   let api: RunningApi;
 
   beforeAll(async () => {
-    const registry = new InMemoryRegistry();
-    registry.setAlias('production', '3', await trainedBundle());
-    const modelSource = new ModelSource({
-      modelName: 'HousingPriceClassifier',
-      registry,
-      localBundlePath: null,
-      readBundle: readModelBundle,
-      refreshIntervalMs: 60_000,
-    });
-    await modelSource.refresh();
+    const { models: modelSource } = await servingModel(await trainedBundle(), '3');
     api = await startApi({
       config: loadConfig({ API_BATCH_LIMIT: '1000' }),
       logger: createLogger({ name: 'api-test', level: 'silent' }),

@@ -11,13 +11,11 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig } from '@mlops/core';
-import { readModelBundle } from '../src/model-loading.js';
-import { ModelSource } from '../src/model-source.js';
 import { ProductionLog } from '../src/production-log.js';
 import { startApi, type RunningApi } from '../src/server.js';
 import { cachedPythonVenv, type PythonVenv } from '../../../test/support/python-venv.js';
-import { InMemoryRegistry } from './rule-bundles.js';
 import { trainedBundle } from './trained-bundles.js';
+import { servingModel } from './serving-model.js';
 
 const VENV = process.env.MLOPS_SCHEMATHESIS_VENV ?? join(homedir(), '.cache', 'mlops', 'venv-schemathesis');
 const SCHEMATHESIS_SPEC = process.env.MLOPS_SCHEMATHESIS_SPEC ?? 'schemathesis>=4,<5';
@@ -59,16 +57,7 @@ describe('the API under schemathesis', () => {
   beforeAll(async () => {
     venv = cachedPythonVenv(VENV, SCHEMATHESIS_SPEC, 'schemathesis');
     dir = mkdtempSync(join(tmpdir(), 'api-fuzz-'));
-    const registry = new InMemoryRegistry();
-    registry.setAlias('production', '4', await trainedBundle());
-    const modelSource = new ModelSource({
-      modelName: 'HousingPriceClassifier',
-      registry,
-      localBundlePath: null,
-      readBundle: readModelBundle,
-      refreshIntervalMs: 60_000,
-    });
-    await modelSource.refresh();
+    const { models: modelSource } = await servingModel(await trainedBundle(), '4');
     log = new ProductionLog({ path: join(dir, 'predictions.db') });
     api = await startApi({
       // A small batch limit keeps generated batches quick to answer.

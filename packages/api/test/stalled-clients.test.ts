@@ -2,12 +2,10 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig } from '@mlops/core';
 import { EXAMPLE_LISTING } from '@mlops/core/listing';
-import { readModelBundle } from '../src/model-loading.js';
-import { ModelSource } from '../src/model-source.js';
 import { DEFAULT_REQUEST_TIMEOUTS } from '../src/request-timeouts.js';
 import { startApi, type RunningApi } from '../src/server.js';
-import { InMemoryRegistry } from './rule-bundles.js';
 import { trainedBundle } from './trained-bundles.js';
+import { servingModel } from './serving-model.js';
 
 /** A raw connection and how it ended: what the server wrote before closing, and when. */
 interface StalledClient {
@@ -41,16 +39,7 @@ const halfBody = `POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: app
 const halfHeaders = 'POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl';
 
 async function servingApi(timeouts?: Parameters<typeof startApi>[0]['timeouts']): Promise<RunningApi> {
-  const registry = new InMemoryRegistry();
-  registry.setAlias('production', '1', await trainedBundle());
-  const modelSource = new ModelSource({
-    modelName: 'HousingPriceClassifier',
-    registry,
-    localBundlePath: null,
-    readBundle: readModelBundle,
-    refreshIntervalMs: 60_000,
-  });
-  await modelSource.refresh();
+  const { models: modelSource } = await servingModel(await trainedBundle(), '1');
   return startApi({
     config: loadConfig({}),
     logger: createLogger({ name: 'api-test', level: 'silent' }),
