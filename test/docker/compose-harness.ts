@@ -115,3 +115,19 @@ export async function runDriftDemo(dataDir: string): Promise<{ code: number | nu
   const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
   return { code, output };
 }
+
+/**
+ * Before a Compose test: the base images (built locally only when they cannot be pulled; with
+ * `scale`, also those of the scale stack), a clean project (`down --volumes`) and the service images.
+ */
+export function prepareStack(compose: (args: string[], timeoutMs?: number) => string, scale = false): void {
+  const version = run('docker', ['compose', 'version', '--short'], 30_000).stdout.trim();
+  say(`Docker Compose ${version}`);
+  const standIns = join(root, 'scripts/docker-stand-in-images.sh');
+  run('bash', [standIns], 30 * 60_000);
+  if (scale) run('bash', [standIns, '--scale'], 30 * 60_000);
+  say(scale ? 'base images ready (scale stack)' : 'base images ready');
+  compose(['down', '--volumes', '--remove-orphans'], 120_000);
+  compose(['build'], 30 * 60_000);
+  say('images built');
+}

@@ -22,9 +22,8 @@ import {
   composeProject,
   json,
   modelVersions,
+  prepareStack,
   registryUrl,
-  root,
-  run,
   runDriftDemo,
   say,
 } from './compose-harness.js';
@@ -101,12 +100,7 @@ describe('docker compose (scale stack) up', () => {
 
   beforeAll(() => {
     demoDir = mkdtempSync(join(tmpdir(), 'compose-scale-e2e-'));
-    run('bash', [join(root, 'scripts/docker-stand-in-images.sh')], 30 * 60_000);
-    run('bash', [join(root, 'scripts/docker-stand-in-images.sh'), '--scale'], 30 * 60_000);
-    say('base images ready (scale stack)');
-    compose(['down', '--volumes', '--remove-orphans'], 120_000);
-    compose(['build'], 30 * 60_000);
-    say('images built');
+    prepareStack(compose, true);
   });
 
   afterAll(() => {

@@ -20,9 +20,8 @@ import {
   composeProject,
   json,
   modelVersions,
+  prepareStack,
   registryUrl,
-  root,
-  run,
   runDriftDemo,
   say,
 } from './compose-harness.js';
@@ -50,13 +49,7 @@ describe('docker compose up', () => {
 
   beforeAll(() => {
     demoDir = mkdtempSync(join(tmpdir(), 'compose-e2e-'));
-    const version = run('docker', ['compose', 'version', '--short'], 30_000).stdout.trim();
-    say(`Docker Compose ${version}`);
-    run('bash', [join(root, 'scripts/docker-stand-in-images.sh')], 30 * 60_000);
-    say('base images ready');
-    compose(['down', '--volumes', '--remove-orphans'], 120_000);
-    compose(['build'], 30 * 60_000);
-    say('four images built');
+    prepareStack(compose);
   });
 
   afterAll(() => {
